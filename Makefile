@@ -1,0 +1,31 @@
+# hvlab: `make lab` opens the workshop, `make test` runs every test (notebooks included).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+JUPYTER_ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
+
+.PHONY: env lab test test-fast bench figures dashboard test-binder clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -e ".[dev]"
+	touch $(STAMP)
+
+env: $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab $(JUPYTER_ROOT_FLAG) notebooks/00-start-here.ipynb
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbmake
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 tests
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

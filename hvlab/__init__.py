@@ -1,0 +1,20 @@
+"""hvlab: models, performance-log tools and teaching notebooks for the mobility features of
+Windows Server 2012 Hyper-V.
+
+>>> import hvlab as hv
+>>> r = hv.live_migration(hv.VM(memory_gib=8, dirty_rate_mib_s=40), hv.Link(gbps=1))
+>>> r.summary()  # doctest: +SKIP
+"""
+from hvlab import analytic
+from hvlab.models import live_migration, quick_migration
+from hvlab.params import (PRESETS, VM, WS2008R2, WS2012, WS2012R2, Link, MigrationSettings,
+                          SmbShare, Storage, preset)
+from hvlab.results import DrainResult, MigrationResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "VM", "Link", "Storage", "SmbShare", "MigrationSettings", "WS2008R2", "WS2012", "WS2012R2",
+    "PRESETS", "preset", "live_migration", "quick_migration", "analytic", "MigrationResult",
+    "DrainResult",
+]

@@ -1,0 +1,5 @@
+"""Discrete-event (salabim) models of the Hyper-V mobility features, one module per feature."""
+from hvlab.models.live import live_migration
+from hvlab.models.quick import quick_migration
+
+__all__ = ["live_migration", "quick_migration"]

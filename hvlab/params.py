@@ -1,0 +1,392 @@
+"""Parameter objects: what is moved (`VM`), over what (`Link`), to and from where (`Storage`,
+`SmbShare`), and how Hyper-V is configured (`MigrationSettings` and the presets `WS2008R2`,
+`WS2012`, `WS2012R2`).
+
+Every parameter object is a frozen, keyword-only dataclass that validates itself: a bad value
+raises `ValueError` naming the field, the value and the unit; a value of the wrong type raises
+`TypeError`. Vary a scenario with `dataclasses.replace`.
+
+Units are binary for sizes (1 GiB = 2**30 bytes, 1 MiB = 2**20 bytes) and decimal for network
+line rates (1 Gbps = 10**9 bit/s).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from numbers import Real
+
+GIB = 2**30
+MIB = 2**20
+PAGE_BYTES = 4096  # Hyper-V moves guest memory in 4 KiB pages
+
+# 1500-byte MTU Ethernet: 1460 B of TCP payload per 1538 B on the wire
+# (1500 + 14 header + 4 FCS + 8 preamble + 12 inter-frame gap; IPv4 20 + TCP 20 inside).
+TCP_EFFICIENCY = 1460 / 1538
+# RoCEv2 at a 4096-byte RDMA MTU: 4096 B payload per 4096 + 82 B on the wire
+# (Ethernet 14 + FCS 4 + preamble/IFG 20 + IPv4 20 + UDP 8 + BTH 12 + ICRC 4).
+RDMA_EFFICIENCY = 4096 / (4096 + 82)
+
+STORAGE_KINDS = ("shared", "smb", "local")
+TRANSPORTS = ("tcpip", "compression", "smb")
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers
+def _check_number(obj, name: str, unit: str, *, minimum=None, strict=False, maximum=None,
+                  allow_none=False, integer=False):
+    """Validate one numeric field of a dataclass instance; raise TypeError/ValueError."""
+    cls = type(obj).__name__
+    value = getattr(obj, name)
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{cls}.{name} must be a number [{unit}], got {type(value).__name__} "
+                        f"{value!r}")
+    if integer and int(value) != value:
+        raise ValueError(f"{cls}.{name} must be a whole number [{unit}], got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{cls}.{name} must be finite [{unit}], got {value!r}")
+    if minimum is not None:
+        if strict and not value > minimum:
+            raise ValueError(f"{cls}.{name} must be > {minimum} {unit}, got {value!r}")
+        if not strict and not value >= minimum:
+            raise ValueError(f"{cls}.{name} must be >= {minimum} {unit}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{cls}.{name} must be <= {maximum} {unit}, got {value!r}")
+
+
+def _check_choice(obj, name: str, choices) -> None:
+    cls = type(obj).__name__
+    value = getattr(obj, name)
+    if not isinstance(value, str):
+        raise TypeError(f"{cls}.{name} must be a string, one of {', '.join(map(repr, choices))}; "
+                        f"got {type(value).__name__} {value!r}")
+    if value not in choices:
+        raise ValueError(f"{cls}.{name} must be one of {', '.join(map(repr, choices))}; "
+                         f"got {value!r}")
+
+
+def _check_str(obj, name: str) -> None:
+    value = getattr(obj, name)
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"{type(obj).__name__}.{name} must be a non-empty string, got {value!r}")
+
+
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class VM:
+    """A virtual machine to be moved.
+
+    Parameters
+    ----------
+    name : str
+        VM name, as Hyper-V shows it.
+    memory_gib : float
+        Assigned memory [GiB]; all of it is copied in the first pre-copy pass.
+    dirty_rate_mib_s : float
+        Rate at which the running guest writes to memory pages [MiB/s]. With the default
+        ("linear") workload model the pages dirtied during an interval t are
+        ``min(dirty_rate * t, working_set)``.
+    working_set_gib : float or None
+        Writable working set [GiB] (Clark et al. 2005): the most memory that can be dirty at
+        once. None means the whole of `memory_gib`.
+    disk_gib : float
+        Size of the virtual hard disks [GiB] (what a storage migration copies).
+    disk_read_mib_s, disk_write_mib_s : float
+        The guest's own disk read and write throughput [MiB/s] while it runs.
+    disk_iops : float
+        The guest's own disk I/O operations per second [1/s].
+    state_mib : float
+        Processor and device state sent in the blackout [MiB]. Default 8 MiB (unconfirmed: the
+        WS2008 R2 whitepaper says only that "the state of the VM" is sent; small next to memory).
+    storage : str
+        Where the VM's files live: "shared" (cluster shared volume / SAN), "smb" (SMB 3 share) or
+        "local" (the host's own disks: moving it needs Shared Nothing Live Migration).
+    config_mib : float
+        Configuration files [MiB] moved by a storage migration.
+    checkpoint_gib : float
+        Checkpoint (snapshot) differencing disks [GiB] moved by a storage migration.
+    smart_paging_gib : float
+        Smart paging file [GiB] moved by a storage migration.
+    """
+
+    name: str = "vm1"
+    memory_gib: float = 4.0
+    dirty_rate_mib_s: float = 0.0
+    working_set_gib: float | None = None
+    disk_gib: float = 0.0
+    disk_read_mib_s: float = 0.0
+    disk_write_mib_s: float = 0.0
+    disk_iops: float = 0.0
+    state_mib: float = 8.0
+    storage: str = "shared"
+    config_mib: float = 1.0
+    checkpoint_gib: float = 0.0
+    smart_paging_gib: float = 0.0
+
+    def __post_init__(self):
+        _check_str(self, "name")
+        _check_number(self, "memory_gib", "GiB", minimum=0, strict=True)
+        _check_number(self, "dirty_rate_mib_s", "MiB/s", minimum=0)
+        _check_number(self, "working_set_gib", "GiB", minimum=0, allow_none=True)
+        if self.working_set_gib is not None and self.working_set_gib > self.memory_gib:
+            raise ValueError(f"VM.working_set_gib must be <= memory_gib ({self.memory_gib} GiB), "
+                             f"got {self.working_set_gib!r}")
+        for name, unit in (("disk_gib", "GiB"), ("disk_read_mib_s", "MiB/s"),
+                           ("disk_write_mib_s", "MiB/s"), ("disk_iops", "1/s"),
+                           ("state_mib", "MiB"), ("config_mib", "MiB"),
+                           ("checkpoint_gib", "GiB"), ("smart_paging_gib", "GiB")):
+            _check_number(self, name, unit, minimum=0)
+        _check_choice(self, "storage", STORAGE_KINDS)
+
+    @property
+    def memory_bytes(self) -> int:
+        """Assigned memory [bytes]."""
+        return int(round(self.memory_gib * GIB))
+
+    @property
+    def working_set_bytes(self) -> float:
+        """Writable working set [bytes]; the whole memory when `working_set_gib` is None."""
+        ws = self.memory_gib if self.working_set_gib is None else self.working_set_gib
+        return ws * GIB
+
+    @property
+    def storage_bytes(self) -> float:
+        """Everything a storage migration moves: disks, configuration, checkpoints and smart
+        paging file [bytes]."""
+        return ((self.disk_gib + self.checkpoint_gib + self.smart_paging_gib) * GIB
+                + self.config_mib * MIB)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Link:
+    """The migration network between two hosts.
+
+    Parameters
+    ----------
+    gbps : float
+        Line rate of one NIC [Gbit/s, 10**9 bit/s].
+    nics : int
+        NICs between the hosts. SMB Multichannel spreads an SMB transfer over all of them; a
+        TCP/IP live migration uses one unless `MigrationSettings.tcp_uses_all_nics` is set
+        (whether one migration spreads over teamed NICs is disputed).
+    efficiency : float
+        Payload fraction of the line rate [fraction]. Default: TCP/IPv4 goodput on 1500-byte
+        frames, 1460/1538 = 0.949 (118.7 MB/s on 1 GbE).
+    rdma : bool
+        The NICs do RDMA (SMB Direct: iWARP, RoCE, InfiniBand). Used by the "smb" transport, at
+        `RDMA_EFFICIENCY` (RoCEv2 framing at a 4096-byte MTU, 0.980) and with no host CPU cost.
+    """
+
+    gbps: float = 1.0
+    nics: int = 1
+    efficiency: float = TCP_EFFICIENCY
+    rdma: bool = False
+
+    def __post_init__(self):
+        _check_number(self, "gbps", "Gbit/s", minimum=0, strict=True)
+        _check_number(self, "nics", "NICs", minimum=1, integer=True)
+        _check_number(self, "efficiency", "fraction", minimum=0, strict=True, maximum=1)
+        if not isinstance(self.rdma, bool):
+            raise TypeError(f"Link.rdma must be True or False, got {self.rdma!r}")
+
+    @property
+    def nic_rate_bytes_s(self) -> float:
+        """Payload rate of one NIC [bytes/s]."""
+        return self.gbps * 1e9 / 8 * self.efficiency
+
+    @property
+    def rate_bytes_s(self) -> float:
+        """Payload rate of the whole link, all NICs together [bytes/s]."""
+        return self.nic_rate_bytes_s * self.nics
+
+    @property
+    def rdma_rate_bytes_s(self) -> float:
+        """Payload rate of all NICs with SMB Direct framing [bytes/s]."""
+        return self.gbps * 1e9 / 8 * RDMA_EFFICIENCY * self.nics
+
+
+@dataclass(frozen=True, kw_only=True)
+class Storage:
+    """A storage array (SAN, local RAID or the disks behind a file server).
+
+    Defaults describe a modest 2012-era array (unconfirmed, typical figures: a shelf of 15K SAS
+    disks sustains roughly 120-200 MB/s each; DOMAIN.md "Physical bounds").
+
+    Parameters
+    ----------
+    name : str
+        Array name.
+    read_mib_s, write_mib_s : float
+        Sequential read and write throughput [MiB/s].
+    iops : float
+        I/O operations per second the array can serve [1/s].
+    base_latency_ms : float
+        Service latency of one I/O on an idle array [ms].
+    capacity_gib : float or None
+        Free capacity [GiB]; None means unlimited. A storage migration to a smaller target is
+        refused.
+    """
+
+    name: str = "san"
+    read_mib_s: float = 400.0
+    write_mib_s: float = 300.0
+    iops: float = 20000.0
+    base_latency_ms: float = 5.0
+    capacity_gib: float | None = None
+
+    def __post_init__(self):
+        _check_str(self, "name")
+        _check_number(self, "read_mib_s", "MiB/s", minimum=0, strict=True)
+        _check_number(self, "write_mib_s", "MiB/s", minimum=0, strict=True)
+        _check_number(self, "iops", "1/s", minimum=0, strict=True)
+        _check_number(self, "base_latency_ms", "ms", minimum=0)
+        _check_number(self, "capacity_gib", "GiB", minimum=0, allow_none=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmbShare:
+    """An SMB 3 file share holding VM files: a storage array behind a file server, reached from
+    the Hyper-V hosts over a link.
+
+    Parameters
+    ----------
+    name : str
+        File server (or share) name.
+    storage : Storage
+        The array behind the file server.
+    link : Link
+        The network between the Hyper-V hosts and the file server.
+    """
+
+    name: str = "fs01"
+    storage: Storage = field(default_factory=Storage)
+    link: Link = field(default_factory=Link)
+
+    def __post_init__(self):
+        _check_str(self, "name")
+        if not isinstance(self.storage, Storage):
+            raise TypeError(f"SmbShare.storage must be a hvlab.Storage, got {self.storage!r}")
+        if not isinstance(self.link, Link):
+            raise TypeError(f"SmbShare.link must be a hvlab.Link, got {self.link!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MigrationSettings:
+    """How Hyper-V is configured to move VMs. Use a preset (`WS2008R2`, `WS2012`, `WS2012R2`)
+    and vary it with `dataclasses.replace`.
+
+    Parameters
+    ----------
+    transport : str
+        "tcpip", "compression" (WS2012 R2: memory compressed with idle CPU) or "smb" (WS2012 R2:
+        SMB 3 with SMB Multichannel across all NICs, SMB Direct where the link does RDMA).
+    max_passes : int
+        Live pre-copy passes before the VM is paused whatever is still dirty [passes].
+    stop_copy_mib : float
+        When at most this much memory is dirty after a pass, the VM is paused [MiB].
+    setup_s : float
+        Connection, configuration transfer and skeleton-VM creation on the destination [s].
+    resume_s : float
+        Resuming on the destination, unsolicited ARP, source clean-up, inside the blackout [s].
+    compression_ratio : float
+        Uncompressed / compressed bytes for the "compression" transport [ratio].
+    max_live_migrations : int
+        Simultaneous live migrations per host.
+    max_storage_migrations : int
+        Simultaneous storage migrations per host.
+    handle_move_s : float
+        Moving the storage handle (VHD ownership) to the destination in the blackout [s].
+    compressor_mib_s_per_core : float
+        Memory one idle core compresses [MiB/s of uncompressed memory].
+    spare_cores : float
+        Idle logical processors the compressor may use [cores]. Compression never runs faster
+        than ``compressor_mib_s_per_core * spare_cores``: busy hosts fall back towards TCP/IP.
+    tcp_uses_all_nics : bool
+        A TCP/IP (or compression) live migration spreads over all of `Link.nics` (disputed:
+        default False, one NIC per migration).
+    ownership_move_s : float
+        Cluster disk ownership move in a Quick Migration [s].
+    dirty_model : str
+        Guest memory-writing model: "linear" (pages dirtied in t are min(rate * t, working set))
+        or "unique" (uniformly random page writes; distinct dirty pages grow as
+        N (1 - exp(-w t / N)) over a working set of N pages).
+    """
+
+    transport: str = "tcpip"
+    max_passes: int = 10
+    stop_copy_mib: float = 64.0
+    setup_s: float = 2.0
+    resume_s: float = 0.1
+    compression_ratio: float = 2.0
+    max_live_migrations: int = 2
+    max_storage_migrations: int = 2
+    handle_move_s: float = 0.05
+    compressor_mib_s_per_core: float = 250.0
+    spare_cores: float = 4.0
+    tcp_uses_all_nics: bool = False
+    ownership_move_s: float = 2.0
+    dirty_model: str = "linear"
+
+    def __post_init__(self):
+        _check_choice(self, "transport", TRANSPORTS)
+        _check_number(self, "max_passes", "passes", minimum=1, integer=True)
+        _check_number(self, "stop_copy_mib", "MiB", minimum=0)
+        _check_number(self, "setup_s", "s", minimum=0)
+        _check_number(self, "resume_s", "s", minimum=0)
+        _check_number(self, "compression_ratio", "ratio", minimum=1)
+        _check_number(self, "max_live_migrations", "migrations", minimum=1, integer=True)
+        _check_number(self, "max_storage_migrations", "migrations", minimum=1, integer=True)
+        _check_number(self, "handle_move_s", "s", minimum=0)
+        _check_number(self, "compressor_mib_s_per_core", "MiB/s", minimum=0, strict=True)
+        _check_number(self, "spare_cores", "cores", minimum=0)
+        _check_number(self, "ownership_move_s", "s", minimum=0)
+        if not isinstance(self.tcp_uses_all_nics, bool):
+            raise TypeError("MigrationSettings.tcp_uses_all_nics must be True or False, got "
+                            f"{self.tcp_uses_all_nics!r}")
+        _check_choice(self, "dirty_model", ("linear", "unique"))
+
+    @property
+    def compressor_bytes_s(self) -> float:
+        """Most uncompressed memory the compressor can process [bytes/s]."""
+        return self.compressor_mib_s_per_core * self.spare_cores * MIB
+
+
+WS2008R2 = MigrationSettings(transport="tcpip", max_passes=10, max_live_migrations=1)
+"""Windows Server 2008 R2: TCP/IP only; 10 pre-copy passes (Directions on Microsoft; not
+confirmed by Microsoft text); one live migration at a time per host pair (Microsoft). Stop
+threshold, setup, resume and handle-move times are unconfirmed defaults."""
+
+WS2012 = MigrationSettings(transport="tcpip", max_passes=10, max_live_migrations=2,
+                           max_storage_migrations=2)
+"""Windows Server 2012: TCP/IP; pass cap unconfirmed (10 assumed, as WS2008 R2); 2 simultaneous
+live migrations per host (Microsoft, Hyper-V Manager default); 2 simultaneous storage migrations
+(seen in DSC code, unconfirmed by Microsoft text)."""
+
+WS2012R2 = MigrationSettings(transport="compression", max_passes=5, compression_ratio=2.0,
+                             max_live_migrations=2, max_storage_migrations=2)
+"""Windows Server 2012 R2: compression is the default performance option (Microsoft,
+Set-VMHost -VirtualMachineMigrationPerformanceOption); 5 passes (J. Savill, Mastering Hyper-V;
+unconfirmed by Microsoft); ratio 2 from third parties' "about half the time" (unconfirmed)."""
+
+PRESETS = {"WS2008R2": WS2008R2, "WS2012": WS2012, "WS2012R2": WS2012R2}
+
+
+def preset(name: str) -> MigrationSettings:
+    """Return the `MigrationSettings` preset called `name` ("WS2008R2", "WS2012", "WS2012R2").
+
+    Raises
+    ------
+    KeyError
+        For an unknown name; the message lists the valid ones.
+    """
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise KeyError(f"unknown preset {name!r}; valid presets: {', '.join(PRESETS)}") from None
+
+
+def replace(obj, **changes):
+    """`dataclasses.replace`, re-exported for convenience."""
+    return dataclasses.replace(obj, **changes)
