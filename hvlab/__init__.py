@@ -13,8 +13,21 @@ from hvlab.results import DrainResult, MigrationResult
 
 __version__ = "0.1.0"
 
+# Submodules that pull in matplotlib or ipywidgets load on first use, keeping `import hvlab`
+# light for scripts and worker processes.
+_LAZY_SUBMODULES = ("plotting", "widgets", "exercises")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"hvlab.{name}")
+    raise AttributeError(f"module 'hvlab' has no attribute {name!r}")
+
 __all__ = [
     "VM", "Link", "Storage", "SmbShare", "MigrationSettings", "WS2008R2", "WS2012", "WS2012R2",
-    "PRESETS", "preset", "live_migration", "quick_migration", "analytic", "MigrationResult",
+    "PRESETS", "preset", "live_migration", "quick_migration", "analytic", "plotting",
+    "MigrationResult",
     "DrainResult",
 ]
