@@ -27,5 +27,17 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
+# PNGs of every explorer's default state, to check the look by eye
+figures: $(STAMP)
+	$(PY) benchmarks/figures.py
+
+# the live-migration notebook as a dashboard (code hidden), http://localhost:8866
+dashboard: $(STAMP)
+	$(VENV)/bin/voila --no-browser --port=8866 notebooks/01-live-migration.ipynb
+
+# slow: builds the Binder environment (binder/requirements.txt) in a fresh venv and uses it
+test-binder: $(STAMP)
+	HVLAB_TEST_BINDER=1 $(PY) -m pytest tests/test_binder.py -v
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
