@@ -10,6 +10,7 @@ from hvlab.models import live_migration, quick_migration
 from hvlab.params import (PRESETS, VM, WS2008R2, WS2012, WS2012R2, Link, MigrationSettings,
                           SmbShare, Storage, preset)
 from hvlab.results import DrainResult, MigrationResult
+from hvlab.sweep import sweep, sweep_fields
 
 __version__ = "0.1.0"
 
@@ -30,4 +31,5 @@ __all__ = [
     "PRESETS", "preset", "live_migration", "quick_migration", "analytic", "plotting",
     "MigrationResult",
     "DrainResult",
+    "sweep", "sweep_fields",
 ]

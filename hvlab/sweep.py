@@ -1,0 +1,482 @@
+"""Parameter sweeps: one model over a grid of inputs, on one core, several processes or a Dask
+cluster, with the same answer from each.
+
+>>> import hvlab as hv
+>>> df = hv.sweep("live", {"vm.dirty_rate_mib_s": [0, 40, 80], "link.gbps": [1, 10]},
+...               base={"vm": hv.VM(memory_gib=8)}, progress=False)
+>>> df[["vm.dirty_rate_mib_s", "link.gbps", "total_s", "downtime_s"]]  # doctest: +SKIP
+
+Addressing inputs
+-----------------
+A grid key names one input of the model:
+
+- ``"param.field"`` (or deeper, ``"share.link.gbps"``): a field of a parameter object, changed
+  with `dataclasses.replace` on the base object, so the object validates the new value;
+- ``"param"``: a plain keyword argument (``"order"``, ``"open_files"``) or a whole parameter
+  object (``"vm"`` with `VM` values; ``"settings"`` also takes preset names such as "WS2012R2").
+
+In a DataFrame of scenarios (an inventory), a bare column named like a `VM` field (``name``,
+``memory_gib``, ``dirty_rate_mib_s``, ...) means ``vm.<field>``, unless the model has a plain
+keyword argument of that name. An empty cell (NaN) passes None.
+
+Seeds
+-----
+Scenario i runs with seed ``SeedSequence(seed).spawn(n)[i].generate_state(1)[0]`` (an int in
+[0, 2**32)), so every back end gives the same frame and a row can be re-run alone from its
+``seed`` column.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import itertools
+import math
+import os
+import pickle
+from collections.abc import Mapping
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from hvlab.params import PRESETS, VM, WS2012, Link, MigrationSettings, SmbShare, Storage
+
+# short names accepted for `model`: name -> attribute of the hvlab package
+MODEL_NAMES = {
+    "live": "live_migration",
+    "quick": "quick_migration",
+    "smb_live": "smb_live_migration",
+    "smb": "smb_live_migration",
+    "storage": "storage_migration",
+    "shared_nothing": "shared_nothing_migration",
+    "shared-nothing": "shared_nothing_migration",
+    "drain": "drain_host",
+    "precopy": "analytic.precopy",
+}
+
+# a sensible object for a model parameter that has no default (or defaults to None)
+DEFAULT_FACTORIES: dict[str, Callable[[], Any]] = {
+    "vm": VM,
+    "link": Link,
+    "storage": Storage,
+    "share": SmbShare,
+    "source": lambda: Storage(name="source"),
+    "target": lambda: Storage(name="target"),
+    "settings": lambda: WS2012,
+}
+
+_NOT_GIVEN = object()
+
+
+# --------------------------------------------------------------------------------------------
+# the model and its inputs
+def resolve_model(model) -> tuple[Callable, str]:
+    """Return ``(function, label)`` for a model given as a function or a short name.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (listing the valid ones) or a model this hvlab does not have yet.
+    TypeError
+        When `model` is neither callable nor a string.
+    """
+    if callable(model):
+        return model, getattr(model, "__name__", type(model).__name__)
+    if not isinstance(model, str):
+        raise TypeError(f"model must be a function or a model name, got {type(model).__name__} "
+                        f"{model!r:.80}")
+    import hvlab
+
+    attr = MODEL_NAMES.get(model, model)
+    valid = sorted(set(MODEL_NAMES) | set(MODEL_NAMES.values()))
+    if attr not in MODEL_NAMES.values():
+        raise ValueError(f"unknown model {model!r}; valid names: {', '.join(valid)} "
+                         "(or pass the function itself)")
+    obj = hvlab
+    for part in attr.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            raise ValueError(f"model {model!r} needs hvlab.{attr}, which this version of hvlab "
+                             "does not have")
+    return obj, model
+
+
+def _model_parameters(func: Callable) -> dict[str, inspect.Parameter]:
+    """The model's parameters by name, without `seed` and *args/**kwargs."""
+    sig = inspect.signature(func)
+    return {name: p for name, p in sig.parameters.items()
+            if name != "seed" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+
+def _accepts_seed(func: Callable) -> bool:
+    params = inspect.signature(func).parameters
+    return "seed" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+
+
+def _starting_value(name: str, param: inspect.Parameter, base: Mapping):
+    """The value a parameter starts from: base, then the signature default, then a factory.
+    Returns _NOT_GIVEN when the model's own default (None) should stand."""
+    if name in base:
+        return base[name]
+    if param.default is not inspect.Parameter.empty and param.default is not None:
+        return param.default
+    if name in DEFAULT_FACTORIES:
+        return DEFAULT_FACTORIES[name]()
+    return _NOT_GIVEN
+
+
+def _dataclass_paths(prefix: str, obj) -> list[str]:
+    """Every addressable field path below a dataclass instance (nested ones included)."""
+    paths = []
+    for f in dataclasses.fields(obj):
+        path = f"{prefix}.{f.name}"
+        paths.append(path)
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            paths.extend(_dataclass_paths(path, value))
+    return paths
+
+
+def valid_fields(model, base: Mapping | None = None) -> list[str]:
+    """The grid keys `sweep` accepts for `model` (with `base`): parameter names, and
+    ``param.field`` paths for parameters that are parameter objects.
+
+    Examples
+    --------
+    >>> import hvlab as hv
+    >>> "vm.dirty_rate_mib_s" in hv.sweep_fields("live")
+    True
+    """
+    func, _ = resolve_model(model)
+    base = dict(base or {})
+    out = []
+    for name, param in _model_parameters(func).items():
+        out.append(name)
+        value = _starting_value(name, param, base)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out.extend(_dataclass_paths(name, value))
+    return out
+
+
+def _resolve_key(key, params: dict, starts: dict, frame: bool, valid: list[str]) -> str:
+    """Map a grid key (or DataFrame column) to a full path, or raise ValueError."""
+    if not isinstance(key, str):
+        raise ValueError(f"grid key {key!r} must be a string such as 'vm.memory_gib'; valid "
+                         f"fields: {', '.join(valid)}")
+    if "." not in key:
+        plain = key in params and not dataclasses.is_dataclass(starts.get(key))
+        if frame and not plain and "vm" in params and key in _VM_FIELDS:
+            return f"vm.{key}"
+        if key in params:
+            return key
+    elif key in valid:
+        return key
+    hint = ""
+    if "." not in key and key in _VM_FIELDS and "vm" in params:
+        hint = f" (did you mean 'vm.{key}'?)"
+    raise ValueError(f"unknown sweep field {key!r}{hint}; valid fields: {', '.join(valid)}")
+
+
+_VM_FIELDS = tuple(f.name for f in dataclasses.fields(VM))
+
+
+# --------------------------------------------------------------------------------------------
+# scenarios
+def _as_values(key: str, values) -> list:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        values = [values]
+    values = list(values)
+    if not values:
+        raise ValueError(f"grid[{key!r}] is empty: give at least one value")
+    return values
+
+
+def _plain(value):
+    """numpy scalars -> Python scalars; NaN / NA -> None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def scenarios(model, grid, base: Mapping | None = None) -> tuple[list[str], list[tuple]]:
+    """Expand `grid` into ``(paths, rows)``: the full input path of each column and one tuple of
+    values per scenario (dict grids: cartesian product, first key varying slowest)."""
+    func, _ = resolve_model(model)
+    base = dict(base or {})
+    params = _model_parameters(func)
+    unknown = [k for k in base if k not in params]
+    if unknown:
+        raise ValueError(f"base has {', '.join(map(repr, unknown))}, which "
+                         f"{getattr(func, '__name__', func)} does not take; its parameters: "
+                         f"{', '.join(params)}")
+    starts = {n: _starting_value(n, p, base) for n, p in params.items()}
+    valid = valid_fields(func, base)
+    if isinstance(grid, pd.DataFrame):
+        if grid.columns.has_duplicates:
+            raise ValueError("grid DataFrame has duplicate columns: "
+                             f"{list(grid.columns[grid.columns.duplicated()])}")
+        paths = [_resolve_key(c, params, starts, True, valid) for c in grid.columns]
+        rows = [tuple(_plain(v) for v in row)
+                for row in grid.itertuples(index=False, name=None)]
+    elif isinstance(grid, Mapping):
+        paths = [_resolve_key(k, params, starts, False, valid) for k in grid]
+        value_lists = [_as_values(k, v) for k, v in grid.items()]
+        rows = [tuple(_plain(v) for v in combo) for combo in itertools.product(*value_lists)]
+    else:
+        raise TypeError("grid must be a dict of lists, e.g. {'vm.dirty_rate_mib_s': [0, 40]}, "
+                        f"or a DataFrame of scenarios; got {type(grid).__name__}")
+    if len(set(paths)) != len(paths):
+        dup = sorted({p for p in paths if paths.count(p) > 1})
+        raise ValueError(f"grid addresses {', '.join(dup)} more than once")
+    for path in paths:
+        head = path.split(".")[0]
+        if "." in path and starts[head] is _NOT_GIVEN:
+            raise ValueError(f"cannot set {path!r}: give base={{{head!r}: ...}}")
+    missing = [n for n, p in params.items()
+               if p.default is inspect.Parameter.empty and starts[n] is _NOT_GIVEN
+               and n not in paths]
+    if missing:
+        raise ValueError(f"{getattr(func, '__name__', func)} needs {', '.join(missing)}: pass "
+                         f"base={{{missing[0]!r}: ...}} or put it in the grid")
+    return paths, rows
+
+
+def scenario_seeds(seed: int, n: int) -> list[int]:
+    """One independent seed per scenario, spawned from `seed` with numpy's SeedSequence."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative int, got {seed!r}")
+    return [int(child.generate_state(1)[0]) for child in np.random.SeedSequence(int(seed)).spawn(n)]
+
+
+def _set_path(obj, parts: list[str], value):
+    """Return `obj` with the nested field `parts` replaced by `value`."""
+    if not dataclasses.is_dataclass(obj):
+        raise TypeError(f"{type(obj).__name__} has no fields to set")
+    if len(parts) == 1:
+        return dataclasses.replace(obj, **{parts[0]: value})
+    child = getattr(obj, parts[0])
+    return dataclasses.replace(obj, **{parts[0]: _set_path(child, parts[1:], value)})
+
+
+def build_kwargs(starts: Mapping, paths: list[str], values: tuple) -> dict:
+    """The model's keyword arguments for one scenario (objects rebuilt and validated here)."""
+    kwargs = {k: v for k, v in starts.items() if v is not _NOT_GIVEN}
+    for path, value in zip(paths, values):
+        if "." not in path:
+            if path == "settings" and isinstance(value, str):
+                from hvlab.params import preset
+
+                value = preset(value)
+            kwargs[path] = value
+    for path, value in zip(paths, values):
+        if "." in path:
+            head, *rest = path.split(".")
+            kwargs[head] = _set_path(kwargs[head], rest, value)
+    return kwargs
+
+
+def _summary_dict(result) -> dict:
+    if hasattr(result, "summary"):
+        data = result.summary()
+    else:
+        data = result
+    if isinstance(data, pd.Series):
+        data = data.to_dict()
+    if not isinstance(data, Mapping):
+        return {"result": _plain(data)}
+    return {str(k): _plain(v) for k, v in data.items()}
+
+
+def run_scenario(task: tuple) -> dict:
+    """Run one scenario: ``(func, starts, paths, values, seed, pass_seed)`` -> summary dict, or
+    ``{"error": "Type: message"}``. Never raises (a failing scenario keeps the others)."""
+    func, starts, paths, values, seed, pass_seed = task
+    try:
+        kwargs = build_kwargs(starts, paths, values)
+        if pass_seed:
+            kwargs["seed"] = seed
+        return _summary_dict(func(**kwargs))
+    except Exception as exc:  # noqa: BLE001 - reported in the scenario's row
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _run_batch(tasks: list) -> list[dict]:
+    return [run_scenario(t) for t in tasks]
+
+
+def _batches(tasks: list, n_batches: int) -> list[list]:
+    size = max(1, math.ceil(len(tasks) / max(1, n_batches)))
+    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
+
+
+# --------------------------------------------------------------------------------------------
+def _label(value):
+    """A table-friendly form of an input value (objects by name, presets by preset name)."""
+    if isinstance(value, MigrationSettings):
+        for name, p in PRESETS.items():
+            if p == value:
+                return name
+        return repr(value)
+    if dataclasses.is_dataclass(value) and hasattr(value, "name"):
+        return value.name
+    if isinstance(value, (list, tuple)):
+        return f"{len(value)} items"
+    return value
+
+
+def sweep(model, grid, *, base: Mapping | None = None, seed: int = 0, n_jobs: int = 1,
+          client=None, progress: bool = True) -> pd.DataFrame:
+    """Run `model` once per scenario of `grid` and tabulate the inputs and results.
+
+    Parameters
+    ----------
+    model : callable or str
+        An hvlab model (``hv.live_migration``, ``hv.quick_migration``, ``hv.drain_host``, ...)
+        or its name ("live", "quick", "smb_live", "storage", "shared_nothing", "drain",
+        "precopy"), or any function taking keyword arguments and returning a result with
+        ``summary()``, a Series/dict, or a scalar.
+    grid : dict or pandas.DataFrame
+        ``{"vm.dirty_rate_mib_s": [0, 20, 40], "link.gbps": [1, 10]}``: the cartesian product
+        (first key varies slowest); or a DataFrame with one scenario per row (an inventory:
+        columns named like VM fields mean ``vm.<field>``). See the module docstring.
+    base : dict, optional
+        The model's other arguments by name, e.g. ``{"vm": hv.VM(memory_gib=16), "settings":
+        hv.WS2012R2}``. Missing ones take the model's default, or VM(), Link(), Storage(),
+        SmbShare(), WS2012 where the model has none.
+    seed : int
+        Root seed; each scenario gets its own (see `scenario_seeds`), passed as the model's
+        `seed`.
+    n_jobs : int
+        Worker processes (concurrent.futures); 1 runs in this process, -1 uses every core.
+    client : dask.distributed.Client, optional
+        Run on this Dask cluster instead (``pip install hvlab[dask]``); `n_jobs` must stay 1.
+    progress : bool
+        Show a tqdm progress bar (notebook or terminal); False prints nothing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index "scenario" (0..n-1). Columns: the inputs by their full path (units in the field
+        names, e.g. ``vm.dirty_rate_mib_s``; objects by name), ``seed``, the result's summary
+        columns (``total_s``, ``downtime_s``, ``network_bytes``, ``passes``, ``converged``, ...;
+        a summary key equal to an input column becomes ``result.<key>``), and ``error``: None,
+        or the message of the exception that scenario raised (its result columns are then NaN).
+
+    Raises
+    ------
+    ValueError
+        For a grid key the model does not have (the message lists the valid ones), an empty
+        list of values, or a missing required argument.
+    """
+    func, _ = resolve_model(model)
+    paths, rows = scenarios(func, grid, base)
+    base = dict(base or {})
+    params = _model_parameters(func)
+    starts = {n: _starting_value(n, p, base) for n, p in params.items()}
+    # objects the grid replaces as a whole need not travel with every task
+    for path in paths:
+        if "." not in path:
+            starts[path] = _NOT_GIVEN
+    seeds = scenario_seeds(seed, len(rows))
+    pass_seed = _accepts_seed(func)
+    tasks = [(func, starts, paths, values, s, pass_seed) for values, s in zip(rows, seeds)]
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"n_jobs must be a positive int or -1 (every core), got {n_jobs!r}")
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if client is not None and n_jobs != 1:
+        raise ValueError(f"give either n_jobs ({n_jobs}) or client, not both")
+
+    if client is not None:
+        results = _run_dask(client, tasks, progress)
+    elif n_jobs > 1 and len(tasks) > 1:
+        results = _run_processes(tasks, n_jobs, progress)
+    else:
+        results = _run_serial(tasks, progress)
+    return _frame(paths, rows, seeds, results)
+
+
+def _progress_bar(total: int, progress: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not progress, desc="sweep", unit="scenario")
+
+
+def _run_serial(tasks, progress):
+    out = []
+    with _progress_bar(len(tasks), progress) as bar:
+        for task in tasks:
+            out.append(run_scenario(task))
+            bar.update(1)
+    return out
+
+
+def _run_processes(tasks, n_jobs, progress):
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        pickle.dumps(tasks[0])
+    except Exception as exc:  # noqa: BLE001
+        raise TypeError(f"cannot send this model to worker processes ({exc}); use a function "
+                        "defined at module level, n_jobs=1, or a Dask client") from exc
+    workers = min(n_jobs, len(tasks))
+    batches = _batches(tasks, workers * 4)
+    out = []
+    # the pool forks its workers on the first submit, before the progress bar starts a thread
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_run_batch, b) for b in batches]
+        with _progress_bar(len(tasks), progress) as bar:
+            for fut, batch in zip(futures, batches):
+                out.extend(fut.result())
+                bar.update(len(batch))
+    return out
+
+
+def _run_dask(client, tasks, progress):
+    try:
+        from distributed import as_completed
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ImportError("sweep(client=...) needs Dask: pip install 'hvlab[dask]'") from exc
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    except Exception:  # noqa: BLE001 - a client without scheduler info still runs
+        n_workers = 1
+    batches = _batches(tasks, n_workers * 4)
+    futures = client.map(_run_batch, batches, pure=False)
+    index = {f.key: i for i, f in enumerate(futures)}
+    parts: list = [None] * len(batches)
+    with _progress_bar(len(tasks), progress) as bar:
+        for fut in as_completed(futures):
+            i = index[fut.key]
+            parts[i] = fut.result()
+            bar.update(len(batches[i]))
+    return [r for part in parts for r in part]
+
+
+def _frame(paths, rows, seeds, results) -> pd.DataFrame:
+    inputs = {p: [_label(r[i]) for r in rows] for i, p in enumerate(paths)}
+    records = []
+    for res in results:
+        rec = {}
+        for k, v in res.items():
+            if k == "error":
+                continue
+            rec[f"result.{k}" if (k in inputs or k == "seed") else k] = v
+        records.append(rec)
+    out = pd.DataFrame(inputs, index=pd.RangeIndex(len(rows), name="scenario"))
+    out["seed"] = np.array(seeds, dtype="int64")
+    results_frame = pd.DataFrame.from_records(records, index=out.index)
+    results_frame = results_frame.reindex(columns=list(dict.fromkeys(
+        k for rec in records for k in rec)))
+    out = pd.concat([out, results_frame], axis=1)
+    out["error"] = pd.Series([r.get("error") for r in results], index=out.index, dtype=object)
+    return out
+
+
+# the public name next to hv.sweep
+sweep_fields = valid_fields
+
+__all__ = ["sweep", "sweep_fields", "valid_fields", "scenarios", "scenario_seeds",
+           "resolve_model", "MODEL_NAMES"]
