@@ -10,6 +10,7 @@ import sys
 # each module: register(subparsers) -> None
 SUBCOMMAND_MODULES = [
     "hvlab.cli_models",
+    "hvlab.cli_sweep",
 ]
 
 
