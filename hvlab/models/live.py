@@ -168,8 +168,10 @@ def run_precopy(component: sim.Component, vm: VM, pipe: FairSharePipe, plan: Tra
 
 def passes_frame(rows) -> pd.DataFrame:
     """The `passes` table from `run_precopy`'s rows."""
-    frame = pd.DataFrame.from_records(rows, columns=PASS_COLUMNS)
-    return frame.astype({"pass": "int64", "blackout": "bool"})
+    columns = list(zip(*rows)) if rows else [()] * len(PASS_COLUMNS)
+    dtypes = {"pass": np.int64, "blackout": bool}
+    return pd.DataFrame({name: np.asarray(col, dtype=dtypes.get(name, np.float64))
+                         for name, col in zip(PASS_COLUMNS, columns)})
 
 
 def pipe_timeline(pipe: FairSharePipe, end_s: float, column: str = "network_mib_s",

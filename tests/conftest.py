@@ -1,0 +1,7 @@
+"""Shared test setup: headless matplotlib."""
+import os
+
+import matplotlib
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+matplotlib.use("Agg")
