@@ -227,6 +227,15 @@ class Storage:
     capacity_gib : float or None
         Free capacity [GiB]; None means unlimited. A storage migration to a smaller target is
         refused.
+    load_frac : float
+        Utilisation of the array by everything else on it (other VMs, other hosts), not the VM
+        being moved [fraction of the array's time busy, 0 <= load_frac < 1]. A storage copy
+        adds to it; guest latency follows the total (see `hvlab.models.storage`).
+    max_util_frac : float
+        Highest utilisation the array settles at under a copy [fraction, 0 < x < 1]. A copy
+        keeps a bounded number of I/Os outstanding, so the array queue does not run away: the
+        copy takes the headroom up to this ceiling. Default 0.95 (a modelling choice, not a
+        vendor figure: at 0.95 an M/M/1 queue's response time is 20 times the idle latency).
     """
 
     name: str = "san"
@@ -235,6 +244,8 @@ class Storage:
     iops: float = 20000.0
     base_latency_ms: float = 5.0
     capacity_gib: float | None = None
+    load_frac: float = 0.0
+    max_util_frac: float = 0.95
 
     def __post_init__(self):
         _check_str(self, "name")
@@ -243,6 +254,15 @@ class Storage:
         _check_number(self, "iops", "1/s", minimum=0, strict=True)
         _check_number(self, "base_latency_ms", "ms", minimum=0)
         _check_number(self, "capacity_gib", "GiB", minimum=0, allow_none=True)
+        _check_number(self, "load_frac", "fraction", minimum=0)
+        if self.load_frac >= 1:
+            raise ValueError(f"Storage.load_frac must be < 1 (fraction of the array busy), got "
+                             f"{self.load_frac!r}: an array busy all the time has no steady "
+                             "state; lower the load or raise the array's throughput")
+        _check_number(self, "max_util_frac", "fraction", minimum=0, strict=True)
+        if self.max_util_frac >= 1:
+            raise ValueError(f"Storage.max_util_frac must be < 1 (fraction), got "
+                             f"{self.max_util_frac!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -312,6 +332,11 @@ class MigrationSettings:
         Guest memory-writing model: "linear" (pages dirtied in t are min(rate * t, working set))
         or "unique" (uniformly random page writes; distinct dirty pages grow as
         N (1 - exp(-w t / N)) over a working set of N pages).
+    smb_handle_move_ms : float
+        SMB Live Migration: moving one open file's handle and locks to the destination host in
+        the blackout [ms per file]. SMB 3 persistent handles (MS-SMB2 2.2.14.2.12) are
+        reclaimed with a durable reconnect, about one round trip each; default 2 ms is an
+        assumption (no published figure).
     """
 
     transport: str = "tcpip"
@@ -328,6 +353,7 @@ class MigrationSettings:
     tcp_uses_all_nics: bool = False
     ownership_move_s: float = 2.0
     dirty_model: str = "linear"
+    smb_handle_move_ms: float = 2.0
 
     def __post_init__(self):
         _check_choice(self, "transport", TRANSPORTS)
@@ -346,6 +372,7 @@ class MigrationSettings:
             raise TypeError("MigrationSettings.tcp_uses_all_nics must be True or False, got "
                             f"{self.tcp_uses_all_nics!r}")
         _check_choice(self, "dirty_model", ("linear", "unique"))
+        _check_number(self, "smb_handle_move_ms", "ms", minimum=0)
 
     @property
     def compressor_bytes_s(self) -> float:
