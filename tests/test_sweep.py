@@ -290,3 +290,75 @@ def test_cli_bad_field_is_an_argparse_error(capsys):
         main(["sweep", "live", "--grid", "vm.bogus=1,2", "--no-progress"])
     assert exc.value.code == 2
     assert "vm.dirty_rate_mib_s" in capsys.readouterr().err
+
+
+def test_cli_sweep_drain_passes_the_inventory_and_concurrency(tmp_path, monkeypatch, capsys):
+    """The drain plumbing: the inventory's VMs go to every scenario, --max-live is the grid."""
+    import hvlab.cli
+
+    seen = []
+
+    def fake_read_inventory(path):
+        return [hv.VM(name=f"vm{i}", memory_gib=i + 1) for i in range(3)]
+
+    def fake_drain(vms, link, settings=None, *, order="given", seed=0):
+        seen.append((tuple(v.name for v in vms), settings.max_live_migrations, order))
+        return {"vms": len(vms), "total_s": 100.0 / settings.max_live_migrations}
+
+    if not hasattr(hv, "drain_host"):
+        monkeypatch.setattr(hv, "drain_host", fake_drain, raising=False)
+    else:
+        monkeypatch.setattr(hv, "drain_host", fake_drain)
+    monkeypatch.setattr(hv, "read_inventory", fake_read_inventory, raising=False)
+    code = hvlab.cli.main(["sweep", "drain", str(tmp_path / "inv.csv"), "--max-live", "1,2,4,8",
+                           "--order", "largest_first", "--no-progress"])
+    assert code == 0
+    assert seen == [(("vm0", "vm1", "vm2"), k, "largest_first") for k in (1, 2, 4, 8)]
+    printed = capsys.readouterr().out
+    assert "settings.max_live_migrations" in printed and "25.0" in printed
+    with pytest.raises(SystemExit):
+        hvlab.cli.main(["sweep", "drain", "--max-live", "1,2", "--no-progress"])
+    assert "needs an inventory" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# benchmarks/run.py: the table runner
+def _bench_runner():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+    spec = importlib.util.spec_from_file_location("hvlab_bench_run", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_runner_reports_a_failing_module_as_a_row(tmp_path):
+    runner = _bench_runner()
+    bad = tmp_path / "bench_bad.py"
+    bad.write_text("def run():\n    raise RuntimeError('disk on fire')\n")
+    rows, info = runner.run_module("bad", bad, timeout_s=120, in_process=False)
+    assert info["status"] == "failed" and "disk on fire" in info["error"]
+    assert rows[0]["figure"] == "FAILED" and rows[0]["value"] is None
+    good = tmp_path / "bench_good.py"
+    good.write_text("def run():\n    return [{'group': 'g', 'figure': 'f', 'value': 2.0, "
+                    "'unit': 'ms', 'anchor': 'a', 'anchor_value': 4.0}]\n")
+    rows, info = runner.run_module("good", good, timeout_s=120, in_process=False)
+    assert info["status"] == "ok" and rows[0]["value"] == 2.0 and rows[0]["module"] == "good"
+    text = runner.table(rows)
+    assert "0.5x" in text and "ms" in text
+    rows, info = runner.run_module("drain", None, timeout_s=1, in_process=True)
+    assert info["status"] == "missing" and "issue 3" in rows[0]["target"]
+
+
+def test_bench_runner_validates_rows():
+    runner = _bench_runner()
+    with pytest.raises(ValueError, match="unit"):
+        runner.check_rows([{"group": "g", "figure": "f", "value": 1}])
+    with pytest.raises(ValueError, match="not a number"):
+        runner.check_rows([{"group": "g", "figure": "f", "value": "fast", "unit": "s"}])
+    with pytest.raises(ValueError, match="list"):
+        runner.check_rows({"group": "g"})
+    assert runner.fmt(None) == "-" and runner.fmt(True) == "yes"
+    assert runner.fmt(12345.0) == "12,345" and runner.fmt(0.0123456) == "0.01235"
