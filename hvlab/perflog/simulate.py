@@ -1,0 +1,635 @@
+"""Simulated performance logs: the counters a Hyper-V host would have recorded while a modelled
+migration ran, as a frame (`result_to_frame`, `drain_to_frame`) or a PDH-CSV file
+(`result_to_perflog`, `drain_to_perflog`, `multihost_drain_to_perflog`).
+
+How a model result becomes counters
+-----------------------------------
+A result's `timeline` is piecewise constant (each row holds until the next). The log samples it
+every `interval_s` seconds on a grid that starts `lead_s` before the migration and ends at least
+`tail_s` after it, the way PDH does:
+
+- ``.../sec`` counters are **averages over the interval ending at the sample** (PDH computes
+  them from two raw counts), so bytes are conserved: the sum of ``rate * interval_s`` over the
+  samples equals the bytes the model moved. The first sample of every rate counter is ``NaN``
+  (written ``" "``), as Windows writes it.
+- Gauges (``Transfer Pass: Number``, ``Transfer pass: Dirty Page Count``, ``Transfer Pass: Is
+  blackout``, ``Current Bandwidth``) are **instantaneous values at the sample**: a pass shorter
+  than the interval may fall between two samples and never be seen.
+- ``Avg. Disk sec/Read``, ``Latency`` and ``% Idle Time`` are time averages over the interval.
+
+The ``Hyper-V VM Live Migration`` instance ``<VM>:VM Live Migration`` exists from the last
+sample at or before the migration's live-migration setup until the first sample at or after the
+end of the blackout. That closing sample holds the final state (the last pass number, blackout
+0, dirty pages 0). Outside that span its cells are ``NaN`` (instances come and go). How the
+simulator reads Microsoft's undocumented counters:
+
+``Transfer Pass: Number``
+    The pass in progress: 0 during setup, 1 for the full copy, ...; the blackout copy is the
+    pass after the last live pass (as in ``MigrationResult.passes``).
+``Transfer pass: Dirty Page Count``
+    The 4 KiB pages the pass in progress copies: all of memory in pass 1, the pages dirtied
+    during the previous pass afterwards; in the blackout the pages still dirty (device state
+    not included).
+``Transfer Pass: Is blackout``
+    1 while the VM is paused (final copy, handle move, resume), else 0.
+``Memory Walker: Bytes Read/sec``
+    Guest memory processed (before compression).
+``Memory Walker: Uncompressed Bytes Sent/sec``
+    Memory sent without compression (all of it for "tcpip" and "smb").
+``Compressor: Compressed Bytes Sent/sec``
+    Compressed output (the "compression" transport).
+``TCP Transport: Bytes Sent/sec`` / ``SMB Transport: Bytes Sent/sec``
+    The wire payload of the migration's memory stream, by transport.
+
+``Network Interface`` ``Bytes Sent/sec`` counts every byte the model sent over the link
+(memory, and storage for shared-nothing moves) times `nic_framing` (Microsoft: "including
+framing characters"; default 1514/1460, Ethernet and TCP/IP headers per full frame), plus
+optional seeded background traffic. Storage work is written as ``PhysicalDisk`` (the arrays)
+and ``Hyper-V Virtual Storage Device`` (the guest's view of its VHD, instance the VHD path
+with ``\\`` replaced by ``-``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hvlab.params import MIB, PAGE_BYTES
+from hvlab.results import DrainResult, MigrationResult
+
+# ---- counter names, exactly as an English-locale Windows Server writes them ------------------
+LM_OBJECT = "Hyper-V VM Live Migration"
+LM_SUFFIX = ":VM Live Migration"
+PASS_NUMBER = "Transfer Pass: Number"
+DIRTY_PAGES = "Transfer pass: Dirty Page Count"
+IS_BLACKOUT = "Transfer Pass: Is blackout"
+TCP_SENT = "TCP Transport: Bytes Sent/sec"
+TCP_RECEIVED = "TCP Transport: Bytes Received/sec"
+SMB_SENT = "SMB Transport: Bytes Sent/sec"
+WALKER_READ = "Memory Walker: Bytes Read/sec"
+WALKER_UNCOMPRESSED = "Memory Walker: Uncompressed Bytes Sent/sec"
+COMPRESSED_SENT = "Compressor: Compressed Bytes Sent/sec"
+RECEIVER_WRITTEN = "Receiver: Bytes Written/sec"
+RECEIVER_DECOMPRESSED = "Receiver: Decompressed Bytes/sec"
+NIC_OBJECT = "Network Interface"
+NIC_SENT = "Bytes Sent/sec"
+NIC_RECEIVED = "Bytes Received/sec"
+NIC_BANDWIDTH = "Current Bandwidth"
+VSD_OBJECT = "Hyper-V Virtual Storage Device"
+VSD_READ = "Read Bytes/sec"
+VSD_WRITE = "Write Bytes/sec"
+VSD_LATENCY = "Latency"
+DISK_OBJECT = "PhysicalDisk"
+DISK_READ = "Disk Read Bytes/sec"
+DISK_WRITE = "Disk Write Bytes/sec"
+DISK_SEC_READ = "Avg. Disk sec/Read"
+DISK_SEC_WRITE = "Avg. Disk sec/Write"
+DISK_IDLE = "% Idle Time"
+
+NIC_FRAMING = 1514 / 1460  # Ethernet (14 B) + IPv4 (20 B) + TCP (20 B) headers per 1460 B
+DEFAULT_START = pd.Timestamp("2013-03-12 14:00:00")  # a fixed, deterministic wall clock
+STANDARD_GBPS = (1.0, 10.0, 25.0, 40.0, 56.0, 100.0)
+LEVELS = ["host", "object", "instance", "counter"]
+
+
+def lm_instance(vm: str) -> str:
+    """The ``Hyper-V VM Live Migration`` instance name of a VM: ``"<vm>:VM Live Migration"``."""
+    return f"{vm}{LM_SUFFIX}"
+
+
+def vhd_instance(path: str) -> str:
+    r"""A VHD path as a ``Hyper-V Virtual Storage Device`` instance: ``\`` becomes ``-``
+    (``C:\ClusterStorage\Volume1\sql01.vhdx`` -> ``C:-ClusterStorage-Volume1-sql01.vhdx``)."""
+    return path.replace("\\", "-")
+
+
+def nic_name(gbps: float) -> str:
+    """A realistic NIC instance name for a line rate (PDH writes ``(`` ``)`` as ``[`` ``]``)."""
+    if gbps <= 1:
+        return "Intel[R] 82576 Gigabit Dual Port Network Connection"
+    return f"Intel[R] 82599 {gbps:g} Gigabit Dual Port Network Connection"
+
+
+# ---- piecewise-constant signals and their sampling ----------------------------------------------
+def _value_at(times, values, t, before=0.0) -> np.ndarray:
+    """Value at instants `t` of the piecewise-constant signal (times, values)."""
+    times = np.asarray(times, dtype=float)
+    values = np.asarray(values, dtype=float)
+    idx = np.searchsorted(times, t, side="right") - 1
+    return np.where(idx < 0, before, values[np.clip(idx, 0, None)])
+
+
+class _Grid:
+    """Sample instants ``t_j`` [s, model time] of one log."""
+
+    def __init__(self, first_s: float, interval_s: float, n: int):
+        self.interval_s = float(interval_s)
+        self.t = first_s + interval_s * np.arange(n)
+
+    def average(self, times, rates) -> np.ndarray:
+        """Interval averages of a piecewise-constant rate (0 before `times[0]`, the last value
+        after the last row); first sample NaN."""
+        times = np.asarray(times, dtype=float)
+        rates = np.nan_to_num(np.asarray(rates, dtype=float))
+        cum = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(times))])
+        t = self.t
+        c = np.interp(t, times, cum)
+        c = c + np.where(t > times[-1], (t - times[-1]) * rates[-1], 0.0)
+        c = np.where(t < times[0], 0.0, c)
+        out = np.empty_like(t)
+        out[0] = np.nan
+        out[1:] = np.diff(c) / self.interval_s
+        return out
+
+    def at(self, times, values, before=0.0) -> np.ndarray:
+        """Instantaneous value of a piecewise-constant signal at each sample."""
+        return _value_at(times, values, self.t, before)
+
+    def present(self, begin_s: float, end_s: float) -> np.ndarray:
+        """Mask of the samples at which an instance living over [begin_s, end_s] exists: from
+        the last sample at or before `begin_s` to the first at or after `end_s`."""
+        t = self.t
+        first = max(int(np.searchsorted(t, begin_s + 1e-9, side="right")) - 1, 0)
+        last = int(np.searchsorted(t, end_s - 1e-9, side="left"))
+        mask = np.zeros(t.size, dtype=bool)
+        mask[first:last + 1] = True
+        return mask
+
+
+def _blank_first(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """NaN outside the instance's life and at its first sample (a rate needs two raw counts)."""
+    out = np.where(mask, values, np.nan)
+    if mask.any():
+        out[int(np.argmax(mask))] = np.nan
+    return out
+
+
+@dataclass(frozen=True)
+class _Memory:
+    """The memory stream of one live migration on absolute model time [s]."""
+
+    vm: str
+    transport: str
+    begin_s: float          # instance appears (live-migration setup starts)
+    end_s: float            # blackout over
+    blackout_start_s: float
+    wire_times: np.ndarray  # piecewise-constant wire payload rate [bytes/s]
+    wire_rates: np.ndarray
+    memory_rates: np.ndarray  # memory processed [bytes/s] on the same breakpoints
+    compressed: np.ndarray    # bool per breakpoint: the stream is compressed
+    gauge_times: np.ndarray   # pass number / dirty pages / blackout gauges
+    pass_number: np.ndarray
+    dirty_pages: np.ndarray
+    blackout: np.ndarray
+
+
+def _memory_stream(result: MigrationResult, offset_s: float = 0.0) -> _Memory | None:
+    """The live-migration memory stream of `result`, or None when it moved no memory live.
+
+    The wire rate in each pass follows the shape of the timeline's ``network_mib_s`` (sharing
+    with other flows shows) scaled so that the pass carries exactly its ``wire_bytes``; where
+    the timeline is flat zero in a pass the pass's mean rate is used.
+    """
+    passes = result.passes
+    if passes is None or passes.empty:
+        return None
+    passes = passes.sort_values("start_s", kind="stable").reset_index(drop=True)
+    tl = result.timeline
+    live = passes[~passes["blackout"].astype(bool)]
+    black = passes[passes["blackout"].astype(bool)]
+    mem_start = float(passes["start_s"].iloc[0])
+    phases = result.phases if result.phases is not None else pd.DataFrame()
+    begin = mem_start
+    if len(phases):
+        setup = phases[(phases["phase"].astype(str).str.contains("setup"))
+                       & (np.isclose(phases["end_s"].astype(float), mem_start))]
+        if len(setup):
+            begin = float(setup["start_s"].min())
+    if len(black):
+        bo_start = float(black["start_s"].iloc[0])
+        bo_end = float(result.total_s)
+        if len(phases):
+            bo = phases[phases["phase"].astype(str) == "blackout"]
+            if len(bo):
+                bo_end = float(bo["end_s"].iloc[-1])
+    else:
+        bo_start = bo_end = float(passes["end_s"].iloc[-1])
+    # breakpoints: every timeline row and pass boundary inside the memory phase
+    if tl is not None and len(tl) and "network_mib_s" in tl:
+        t_tl = tl.index.to_numpy(dtype=float)
+        r_tl = tl["network_mib_s"].to_numpy(dtype=float) * MIB
+    else:
+        t_tl, r_tl = np.array([0.0]), np.array([0.0])
+    edges = np.unique(np.concatenate([passes["start_s"].to_numpy(float),
+                                      passes["end_s"].to_numpy(float),
+                                      t_tl[(t_tl > mem_start) & (t_tl < passes["end_s"].max())]]))
+    tl_at = _value_at(t_tl, r_tl, edges)
+    wire = np.zeros(edges.size)
+    memory = np.zeros(edges.size)
+    compressed = np.zeros(edges.size, dtype=bool)
+    for row in passes.itertuples(index=False):
+        inside = (edges >= row.start_s) & (edges < row.end_s)
+        if not inside.any() or row.wire_bytes <= 0:
+            continue
+        seg = np.flatnonzero(inside)
+        nxt = np.minimum(seg + 1, edges.size - 1)
+        widths = np.where(seg + 1 < edges.size, edges[nxt] - edges[seg], 0.0)
+        widths = np.minimum(widths, row.end_s - edges[seg])
+        weight = tl_at[seg]
+        moved = float((weight * widths).sum())
+        if moved <= 0:
+            weight = np.ones(seg.size)
+            moved = float(widths.sum())
+        if moved <= 0:
+            continue
+        wire[seg] = weight * row.wire_bytes / moved
+        ratio = row.sent_bytes / row.wire_bytes
+        memory[seg] = wire[seg] * ratio
+        compressed[seg] = ratio > 1 + 1e-9
+    # gauges
+    g_times = [begin]
+    g_pass, g_pages, g_black = [0.0], [0.0], [0.0]
+    last_dirty = float(live["dirty_bytes_after"].iloc[-1]) if len(live) else 0.0
+    for row in passes.itertuples(index=False):
+        g_times.append(row.start_s)
+        g_pass.append(float(row.pass_))
+        if row.blackout:
+            g_pages.append(float(round(last_dirty / PAGE_BYTES)))
+        else:
+            g_pages.append(float(round(row.sent_bytes / PAGE_BYTES)))
+        g_black.append(1.0 if row.blackout else 0.0)
+    g_times.append(bo_end)
+    g_pass.append(g_pass[-1])
+    g_pages.append(0.0)
+    g_black.append(0.0)
+    return _Memory(
+        vm=result.vm_name or "vm1", transport=result.transport or "tcpip",
+        begin_s=begin + offset_s, end_s=bo_end + offset_s, blackout_start_s=bo_start + offset_s,
+        wire_times=edges + offset_s, wire_rates=wire, memory_rates=memory,
+        compressed=compressed, gauge_times=np.asarray(g_times) + offset_s,
+        pass_number=np.asarray(g_pass), dirty_pages=np.asarray(g_pages),
+        blackout=np.asarray(g_black))
+
+
+def _source_counters(mem: _Memory, grid: _Grid, host: str) -> dict:
+    """The source host's ``Hyper-V VM Live Migration`` counters of one migration."""
+    inst = lm_instance(mem.vm)
+    mask = grid.present(mem.begin_s, mem.end_s)
+    key = (host, LM_OBJECT, inst)
+    wire = grid.average(mem.wire_times, mem.wire_rates)
+    memory = grid.average(mem.wire_times, mem.memory_rates)
+    comp_wire = grid.average(mem.wire_times, np.where(mem.compressed, mem.wire_rates, 0.0))
+    plain = grid.average(mem.wire_times, np.where(mem.compressed, 0.0, mem.memory_rates))
+    smb = mem.transport == "smb"
+    zero = np.zeros_like(wire)
+    gauge = lambda v: np.where(mask, grid.at(mem.gauge_times, v), np.nan)  # noqa: E731
+    return {
+        key + (PASS_NUMBER,): gauge(mem.pass_number),
+        key + (DIRTY_PAGES,): gauge(mem.dirty_pages),
+        key + (IS_BLACKOUT,): gauge(mem.blackout),
+        key + (TCP_SENT,): _blank_first(zero if smb else wire, mask),
+        key + (SMB_SENT,): _blank_first(wire if smb else zero, mask),
+        key + (WALKER_READ,): _blank_first(memory, mask),
+        key + (WALKER_UNCOMPRESSED,): _blank_first(plain, mask),
+        key + (COMPRESSED_SENT,): _blank_first(comp_wire, mask),
+    }
+
+
+def _destination_counters(mem: _Memory, grid: _Grid, host: str) -> dict:
+    """The destination host's receive-side counters of one migration."""
+    inst = lm_instance(mem.vm)
+    mask = grid.present(mem.begin_s, mem.end_s)
+    key = (host, LM_OBJECT, inst)
+    wire = grid.average(mem.wire_times, mem.wire_rates)
+    memory = grid.average(mem.wire_times, mem.memory_rates)
+    decomp = grid.average(mem.wire_times, np.where(mem.compressed, mem.memory_rates, 0.0))
+    return {
+        key + (TCP_RECEIVED,): _blank_first(wire, mask),
+        key + (RECEIVER_WRITTEN,): _blank_first(memory, mask),
+        key + (RECEIVER_DECOMPRESSED,): _blank_first(decomp, mask),
+    }
+
+
+def _timeline_signal(result: MigrationResult, column: str, offset_s: float = 0.0, scale=1.0):
+    tl = result.timeline
+    if tl is None or column not in tl:
+        return None
+    return (tl.index.to_numpy(dtype=float) + offset_s,
+            tl[column].to_numpy(dtype=float) * scale)
+
+
+def _background(grid: _Grid, mean_mib_s: float, noise_frac: float,
+                rng: np.random.Generator) -> np.ndarray:
+    """Other traffic on a NIC: `mean_mib_s` with seeded multiplicative (gamma) noise."""
+    if mean_mib_s <= 0:
+        return np.zeros(grid.t.size)
+    if noise_frac <= 0:
+        return np.full(grid.t.size, mean_mib_s * MIB)
+    shape = 1.0 / noise_frac**2
+    return rng.gamma(shape, mean_mib_s * MIB / shape, grid.t.size)
+
+
+def _nic_counters(grid: _Grid, host: str, nic: str, sent: np.ndarray, received: np.ndarray,
+                  gbps: float | None) -> dict:
+    key = (host, NIC_OBJECT, nic)
+    out = {key + (NIC_SENT,): sent, key + (NIC_RECEIVED,): received}
+    for arr in (sent, received):
+        arr[0] = np.nan
+    if gbps:
+        out[key + (NIC_BANDWIDTH,)] = np.full(grid.t.size, gbps * 1e9)
+    return out
+
+
+def _infer_gbps(peak_wire_bytes_s: float) -> float:
+    """The smallest standard line rate that carries the observed payload rate."""
+    for g in STANDARD_GBPS:
+        if peak_wire_bytes_s <= g * 1e9 / 8 * 1.0001:
+            return g
+    return math.ceil(peak_wire_bytes_s * 8 / 1e9)
+
+
+def _storage_counters(result: MigrationResult, grid: _Grid, host: str, offset_s: float,
+                      vhd: str, source_disk: str, target_disk: str) -> dict:
+    """``PhysicalDisk`` and ``Hyper-V Virtual Storage Device`` counters from the timeline's
+    storage columns (whichever it has)."""
+    out: dict = {}
+    tl = result.timeline
+    if tl is None or not len(tl):
+        return out
+
+    def avg(column, scale=1.0):
+        sig = _timeline_signal(result, column, offset_s, scale)
+        return None if sig is None else grid.average(*sig)
+
+    disks = []
+    if any(c.startswith("source_") for c in tl.columns):
+        disks = [("source_", source_disk), ("target_", target_disk)]
+    else:
+        disks = [("", source_disk)]
+    for prefix, disk in disks:
+        key = (host, DISK_OBJECT, disk)
+        for column, counter in ((f"{prefix}storage_read_mib_s", DISK_READ),
+                                (f"{prefix}storage_write_mib_s", DISK_WRITE)):
+            values = avg(column, MIB)
+            if values is not None:
+                out[key + (counter,)] = values
+        lat = avg(f"{prefix}latency_ms", 1e-3)
+        if lat is None and prefix in ("", "source_"):
+            lat = avg("guest_latency_ms", 1e-3)
+        if lat is not None:
+            out[key + (DISK_SEC_READ,)] = lat
+            out[key + (DISK_SEC_WRITE,)] = lat.copy()
+        util = avg(f"{prefix}array_util_frac", 100.0)
+        if util is None and prefix in ("", "source_"):
+            util = avg("array_util_frac", 100.0)
+        if util is not None:
+            out[key + (DISK_IDLE,)] = np.clip(100.0 - util, 0.0, 100.0)
+    if not out and "storage_mib_s" in tl:
+        out[(host, DISK_OBJECT, source_disk, DISK_READ)] = avg("storage_mib_s", MIB)
+    # the guest's own view of its virtual disk
+    key = (host, VSD_OBJECT, vhd_instance(vhd))
+    g_read, g_write = avg("guest_read_mib_s", MIB), avg("guest_write_mib_s", MIB)
+    g_lat = avg("guest_latency_ms")
+    if g_read is not None:
+        out[key + (VSD_READ,)] = g_read
+    if g_write is not None:
+        out[key + (VSD_WRITE,)] = g_write
+    if g_lat is not None:
+        out[key + (VSD_LATENCY,)] = g_lat
+    return out
+
+
+def _make_grid(begin_s: float, end_s: float, interval_s: float, lead_s: float,
+               tail_s: float) -> _Grid:
+    if not (isinstance(interval_s, (int, float)) and interval_s > 0 and math.isfinite(interval_s)):
+        raise ValueError(f"interval_s must be a positive number of seconds, got {interval_s!r}")
+    if lead_s < 0 or tail_s < 0:
+        raise ValueError(f"lead_s and tail_s must be >= 0 s, got {lead_s!r} and {tail_s!r}")
+    first = begin_s - lead_s
+    n = int(math.ceil((end_s + tail_s - first) / interval_s - 1e-9)) + 1
+    # the closing sample of an instance must exist: one sample past end_s at least
+    while first + (n - 1) * interval_s < end_s + 1e-9:
+        n += 1
+    return _Grid(first, interval_s, max(n, 2))
+
+
+def _assemble(columns: dict, grid: _Grid, start) -> pd.DataFrame:
+    start = DEFAULT_START if start is None else pd.Timestamp(start)
+    stamps = start + pd.to_timedelta(np.round(grid.t * 1000.0).astype("int64"), unit="ms")
+    frame = pd.DataFrame(columns, index=pd.DatetimeIndex(stamps, name="time"), dtype="float64")
+    frame.columns = pd.MultiIndex.from_tuples(list(columns), names=LEVELS)
+    return frame
+
+
+def _check_result(result, cls, name):
+    if not isinstance(result, cls):
+        raise TypeError(f"{name} must be a hvlab.{cls.__name__}, got {type(result).__name__}")
+
+
+def result_to_frame(result: MigrationResult, host: str = "HV01", start=None,
+                    interval_s: float = 1.0, *, destination: str | None = None,
+                    lead_s: float | None = None, tail_s: float | None = None,
+                    nic: str | None = None, link_gbps: float | None = None,
+                    nic_framing: float = NIC_FRAMING, background_mib_s: float = 0.0,
+                    noise_frac: float = 0.0, seed: int = 0, vhd: str | None = None,
+                    source_disk: str = "1 E:", target_disk: str = "2 F:") -> pd.DataFrame:
+    r"""The counters `host` would have logged during a simulated migration, without writing.
+
+    Parameters
+    ----------
+    result : MigrationResult
+        Any kind ("live", "quick", "smb_live", "storage", "shared_nothing").
+    host : str
+        Source host name (the ``host`` level of the columns).
+    start : datetime-like, optional
+        Wall-clock time at which the migration starts (model time 0). Default
+        2013-03-12 14:00:00 (fixed, so that logs are reproducible). A tz-aware value gives a
+        tz-aware index.
+    interval_s : float
+        Sample interval [s] (PerfMon's default is 15 s; 1 s resolves passes).
+    destination : str, optional
+        Also write the destination host's receive-side counters under this host name.
+    lead_s, tail_s : float, optional
+        Idle log before and after the migration [s]; default 5 samples each.
+    nic : str, optional
+        ``Network Interface`` instance name; default from the line rate.
+    link_gbps : float, optional
+        Line rate for ``Current Bandwidth`` [Gbit/s]; default the smallest standard rate that
+        carries the result's peak network rate.
+    nic_framing : float
+        NIC bytes per payload byte [ratio]; 1514/1460 by default.
+    background_mib_s, noise_frac, seed : float, float, int
+        Other traffic on the NIC [MiB/s] with gamma noise of this coefficient of variation,
+        from ``numpy.random.default_rng(seed)``; 0 by default (the log is then exact).
+    vhd : str, optional
+        Path of the VM's VHD for ``Hyper-V Virtual Storage Device``; default
+        ``C:\ClusterStorage\Volume1\<vm>.vhdx``.
+    source_disk, target_disk : str
+        ``PhysicalDisk`` instances of the source and target arrays.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``time`` (DatetimeIndex, one row per sample); columns a MultiIndex (host, object,
+        instance, counter); float64, NaN where Windows writes ``" "``.
+    """
+    _check_result(result, MigrationResult, "result")
+    lead_s = 5 * interval_s if lead_s is None else lead_s
+    tail_s = 5 * interval_s if tail_s is None else tail_s
+    grid = _make_grid(0.0, float(result.total_s), interval_s, lead_s, tail_s)
+    return _frame(grid, [(result, 0.0, destination)], None, host, start, nic=nic,
+                  link_gbps=link_gbps, nic_framing=nic_framing,
+                  background_mib_s=background_mib_s, noise_frac=noise_frac, seed=seed,
+                  vhd=vhd, source_disk=source_disk, target_disk=target_disk)
+
+
+def _frame(grid: _Grid, items, total_network, host, start, *, nic, link_gbps, nic_framing,
+           background_mib_s, noise_frac, seed, vhd, source_disk, target_disk) -> pd.DataFrame:
+    """Counters of several migrations (result, offset, destination) from one source host."""
+    rng = np.random.default_rng(seed)
+    columns: dict = {}
+    dest_columns: dict = {}
+    dest_received: dict = {}
+    peak = 0.0
+    sent_net = np.zeros(grid.t.size)
+    for result, offset, dest in items:
+        mem = _memory_stream(_renamed_result(result), offset)
+        if mem is not None:
+            columns.update(_source_counters(mem, grid, host))
+            peak = max(peak, float(mem.wire_rates.max(initial=0.0)))
+            if dest:
+                dest_columns.update(_destination_counters(mem, grid, dest))
+                wire = np.nan_to_num(grid.average(mem.wire_times, mem.wire_rates))
+                dest_received[dest] = dest_received.get(dest, 0.0) + wire
+        if total_network is None:
+            sig = _timeline_signal(result, "network_mib_s", offset, MIB)
+            if sig is not None:
+                sent_net += np.nan_to_num(grid.average(*sig))
+                peak = max(peak, float(np.max(sig[1], initial=0.0)))
+        if len(items) == 1:
+            vm = result.vm_name or "vm1"
+            path = vhd or f"C:\\ClusterStorage\\Volume1\\{vm}.vhdx"
+            columns.update(_storage_counters(result, grid, host, offset, path, source_disk,
+                                             target_disk))
+    if total_network is not None:
+        sent_net = np.nan_to_num(grid.average(*total_network))
+        peak = max(peak, float(np.max(total_network[1], initial=0.0)))
+    if link_gbps is None:
+        link_gbps = _infer_gbps(peak) if peak > 0 else 1.0
+    gbps = link_gbps
+    nic = nic or nic_name(gbps)
+    sent = sent_net * nic_framing + _background(grid, background_mib_s, noise_frac, rng)
+    received = _background(grid, background_mib_s / 4, noise_frac, rng)
+    columns.update(_nic_counters(grid, host, nic, sent, received, gbps))
+    for dest, wire in dest_received.items():
+        recv = wire * nic_framing + _background(grid, background_mib_s / 4, noise_frac, rng)
+        sent_d = _background(grid, background_mib_s / 4, noise_frac, rng)
+        dest_columns.update(_nic_counters(grid, dest, nic, sent_d, recv, gbps))
+    columns.update(dest_columns)
+    return _assemble(columns, grid, start)
+
+
+def _renamed_result(result: MigrationResult):
+    """A light view of `result` whose passes table has the column ``pass_`` (``pass`` is a
+    keyword, so itertuples would rename it positionally)."""
+    class _View:
+        pass
+    view = _View()
+    for name in ("passes", "timeline", "phases", "total_s", "vm_name", "transport"):
+        setattr(view, name, getattr(result, name))
+    if view.passes is not None and len(view.passes):
+        view.passes = view.passes.rename(columns={"pass": "pass_"})
+    return view
+
+
+def _write(frame: pd.DataFrame, path, **kwargs):
+    from hvlab.perflog.write import write_perflog
+
+    return write_perflog(frame, path, **kwargs)
+
+
+_WRITE_KEYS = ("fmt", "encoding", "timezone", "bias_min")
+
+
+def _split_kwargs(kwargs: dict):
+    write = {k: kwargs.pop(k) for k in list(kwargs) if k in _WRITE_KEYS}
+    return write, kwargs
+
+
+def result_to_perflog(result: MigrationResult, path, host: str = "HV01", start=None,
+                      interval_s: float = 1.0, **kwargs):
+    """Write the PDH-CSV log `host` would have recorded during the simulated migration.
+
+    Parameters are those of `result_to_frame`; ``fmt``, ``encoding``, ``timezone`` and
+    ``bias_min`` go to `hvlab.write_perflog`. Returns what `write_perflog` returns.
+    """
+    write, frame_kw = _split_kwargs(dict(kwargs))
+    frame = result_to_frame(result, host=host, start=start, interval_s=interval_s, **frame_kw)
+    return _write(frame, path, **write)
+
+
+def drain_to_frame(drain: DrainResult, host: str = "HV01", start=None, interval_s: float = 1.0,
+                   *, destinations: Sequence[str] | None = None, lead_s: float | None = None,
+                   tail_s: float | None = None, nic: str | None = None,
+                   link_gbps: float | None = None, nic_framing: float = NIC_FRAMING,
+                   background_mib_s: float = 0.0, noise_frac: float = 0.0,
+                   seed: int = 0) -> pd.DataFrame:
+    """The counters of a host drain: one ``Hyper-V VM Live Migration`` instance per VM (each at
+    its own start, ``drain.migrations.start_s``) and the NIC carrying all of them.
+
+    With `destinations` (host names) the frame also holds each destination's receive-side
+    counters: a multi-host log, as PerfMon writes when it collects from several hosts. VMs go
+    to the host named in a ``destination`` column of ``drain.migrations`` when there is one,
+    else round-robin over `destinations` in the order of the table. Other parameters as in
+    `result_to_frame`; `start` is the wall-clock time of the drain's start.
+    """
+    _check_result(drain, DrainResult, "drain")
+    m = drain.migrations
+    if len(drain.results) != len(m):
+        raise ValueError(f"drain.results has {len(drain.results)} results but drain.migrations "
+                         f"has {len(m)} rows; they must match one to one")
+    dests: list = [None] * len(m)
+    if destinations:
+        destinations = list(destinations)
+        if "destination" in m:
+            dests = [str(d) for d in m["destination"]]
+        else:
+            dests = [destinations[i % len(destinations)] for i in range(len(m))]
+    offsets = m["start_s"].to_numpy(dtype=float)
+    lead_s = 5 * interval_s if lead_s is None else lead_s
+    tail_s = 5 * interval_s if tail_s is None else tail_s
+    first = float(min(offsets.min(initial=0.0), 0.0))
+    grid = _make_grid(first, float(drain.total_s), interval_s, lead_s, tail_s)
+    total = None
+    if drain.timeline is not None and "network_mib_s" in drain.timeline and len(drain.timeline):
+        total = (drain.timeline.index.to_numpy(dtype=float),
+                 drain.timeline["network_mib_s"].to_numpy(dtype=float) * MIB)
+    items = list(zip(drain.results, offsets, dests))
+    return _frame(grid, items, total, host, start, nic=nic, link_gbps=link_gbps,
+                  nic_framing=nic_framing, background_mib_s=background_mib_s,
+                  noise_frac=noise_frac, seed=seed, vhd=None, source_disk="1 E:",
+                  target_disk="2 F:")
+
+
+def drain_to_perflog(drain: DrainResult, path, host: str = "HV01", start=None,
+                     interval_s: float = 1.0, **kwargs):
+    """Write the log of a host drain as recorded on the drained host (see `drain_to_frame`;
+    ``fmt``, ``encoding``, ``timezone``, ``bias_min`` go to `hvlab.write_perflog`)."""
+    write, frame_kw = _split_kwargs(dict(kwargs))
+    frame = drain_to_frame(drain, host=host, start=start, interval_s=interval_s, **frame_kw)
+    return _write(frame, path, **write)
+
+
+def multihost_drain_to_perflog(drain: DrainResult, path, source: str = "HV01",
+                               destinations: Sequence[str] = ("HV02", "HV03"), start=None,
+                               interval_s: float = 1.0, **kwargs):
+    """Write one log holding the drained host's counters and every destination's receive-side
+    counters (a PerfMon collector set reading several hosts). See `drain_to_frame`."""
+    if not destinations:
+        raise ValueError("destinations must name at least one destination host, got "
+                         f"{destinations!r}")
+    return drain_to_perflog(drain, path, host=source, start=start, interval_s=interval_s,
+                            destinations=list(destinations), **kwargs)
