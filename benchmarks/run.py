@@ -184,7 +184,9 @@ def ratio(row) -> str:
     v, a = row.get("value"), row.get("anchor_value")
     if (isinstance(v, (int, float)) and isinstance(a, (int, float)) and not isinstance(v, bool)
             and a not in (0, None) and math.isfinite(a) and math.isfinite(v)):
-        return f"{v / a:.3g}x"
+        r = v / a
+        # near 1 the agreement itself is the point: show it to 1e-5
+        return f"{r:.5f}x" if 0.99 < r < 1.01 else f"{r:.3g}x"
     return ""
 
 
@@ -231,8 +233,13 @@ def machine() -> dict:
                                 text=True, cwd=str(ROOT), timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
+    try:
+        load = round(os.getloadavg()[0], 2)
+    except OSError:  # not available on this platform
+        load = None
     return {"python": platform.python_version(), "platform": platform.platform(),
-            "machine": platform.machine(), "cpus": os.cpu_count(), "git_commit": commit}
+            "machine": platform.machine(), "cpus": os.cpu_count(), "git_commit": commit,
+            "load_avg_1min": load}
 
 
 def load_previous(path: str) -> dict:
@@ -278,6 +285,7 @@ def main(argv=None) -> int:
     previous = load_previous(args.compare) if args.compare else None
     started = dt.datetime.now()
     rows, modules = [], {}
+    load_before = machine()["load_avg_1min"]
     for name, path in discover(args.only).items():
         print(f"[bench] {name} ...", end=" ", file=sys.stderr, flush=True)
         mod_rows, info = run_module(name, path, args.timeout, args.in_process)
@@ -286,7 +294,11 @@ def main(argv=None) -> int:
         modules[name] = info
     info = machine()
     print(f"\nhvlab benchmarks, {started:%Y-%m-%d %H:%M}, Python {info['python']}, "
-          f"{info['cpus']} CPUs, commit {info['git_commit'] or '?'}\n")
+          f"{info['cpus']} CPUs, commit {info['git_commit'] or '?'}, load average "
+          f"{load_before} before / {info['load_avg_1min']} after")
+    busy = max(load_before or 0, 0) > 0.5 * (info["cpus"] or 1)
+    print("(the machine was busy before the run: timings, parallel ones most, are noisy)\n"
+          if busy else "")
     print(table(rows, previous))
     path = write_json(rows, modules, started, args.json)
     failed = [n for n, i in modules.items() if i["status"] != "ok"]
