@@ -33,6 +33,7 @@ import itertools
 import math
 import os
 import pickle
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Callable
 
@@ -327,7 +328,7 @@ def _label(value):
 
 
 def sweep(model, grid, *, base: Mapping | None = None, seed: int = 0, n_jobs: int = 1,
-          client=None, progress: bool = True) -> pd.DataFrame:
+          client=None, progress: bool = True, cache: bool = False) -> pd.DataFrame:
     """Run `model` once per scenario of `grid` and tabulate the inputs and results.
 
     Parameters
@@ -354,6 +355,11 @@ def sweep(model, grid, *, base: Mapping | None = None, seed: int = 0, n_jobs: in
         Run on this Dask cluster instead (``pip install hvlab[dask]``); `n_jobs` must stay 1.
     progress : bool
         Show a tqdm progress bar (notebook or terminal); False prints nothing.
+    cache : bool
+        Keep the frame (the last 32 sweeps, in this process) and return a copy of it when the
+        same model, grid, base and seed come again: a curve behind a widget is computed once,
+        not at every redraw. Needs hashable inputs (parameter objects, numbers, strings);
+        otherwise the sweep just runs.
 
     Returns
     -------
@@ -371,6 +377,10 @@ def sweep(model, grid, *, base: Mapping | None = None, seed: int = 0, n_jobs: in
         list of values, or a missing required argument.
     """
     func, _ = resolve_model(model)
+    key = _cache_key(func, grid, base, seed) if cache else None
+    if key is not None and key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key].copy()
     paths, rows = scenarios(func, grid, base)
     base = dict(base or {})
     params = _model_parameters(func)
@@ -395,7 +405,40 @@ def sweep(model, grid, *, base: Mapping | None = None, seed: int = 0, n_jobs: in
         results = _run_processes(tasks, n_jobs, progress)
     else:
         results = _run_serial(tasks, progress)
-    return _frame(paths, rows, seeds, results)
+    frame = _frame(paths, rows, seeds, results)
+    if key is not None:
+        _CACHE[key] = frame.copy()
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return frame
+
+
+_CACHE: "OrderedDict[tuple, pd.DataFrame]" = OrderedDict()
+_CACHE_SIZE = 32
+
+
+def _cache_key(func, grid, base, seed):
+    """A hashable key for a sweep's inputs, or None when they cannot be hashed."""
+    try:
+        if isinstance(grid, pd.DataFrame):
+            g = ("frame", tuple(grid.columns),
+                 tuple(grid.itertuples(index=False, name=None)))
+        elif isinstance(grid, Mapping):
+            g = tuple((k, tuple(_as_values(k, v))) for k, v in grid.items())
+        else:
+            return None
+        b = tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                         for k, v in dict(base or {}).items()))
+        key = (func, g, b, seed)
+        hash(key)
+    except (TypeError, ValueError):
+        return None
+    return key
+
+
+def clear_cache() -> None:
+    """Forget the frames kept by ``sweep(..., cache=True)``."""
+    _CACHE.clear()
 
 
 def _progress_bar(total: int, progress: bool):
@@ -479,4 +522,4 @@ def _frame(paths, rows, seeds, results) -> pd.DataFrame:
 sweep_fields = valid_fields
 
 __all__ = ["sweep", "sweep_fields", "valid_fields", "scenarios", "scenario_seeds",
-           "resolve_model", "MODEL_NAMES"]
+           "resolve_model", "clear_cache", "MODEL_NAMES"]

@@ -362,3 +362,28 @@ def test_bench_runner_validates_rows():
         runner.check_rows({"group": "g"})
     assert runner.fmt(None) == "-" and runner.fmt(True) == "yes"
     assert runner.fmt(12345.0) == "12,345" and runner.fmt(0.0123456) == "0.01235"
+
+
+CALLS = []
+
+
+def counting(vm, *, seed=0):
+    CALLS.append(vm.memory_gib)
+    return {"memory_gib": vm.memory_gib}
+
+
+def test_cache_runs_each_sweep_once():
+    from hvlab.sweep import clear_cache
+
+    clear_cache()
+    CALLS.clear()
+    grid = {"vm.memory_gib": [1, 2, 3]}
+    first = hv.sweep(counting, grid, seed=5, progress=False, cache=True)
+    first.loc[0, "memory_gib"] = -99  # the caller's copy, not the cache's
+    again = hv.sweep(counting, {"vm.memory_gib": [1, 2, 3]}, seed=5, progress=False, cache=True)
+    assert CALLS == [1, 2, 3]
+    assert again["memory_gib"].tolist() == [1, 2, 3]
+    hv.sweep(counting, grid, seed=6, progress=False, cache=True)  # another seed: runs
+    hv.sweep(counting, grid, seed=5, progress=False)  # cache off: runs
+    assert CALLS == [1, 2, 3] * 3
+    clear_cache()
