@@ -391,6 +391,8 @@ def sweep(model, grid, *, base: Mapping | None = None, seed: int = 0, n_jobs: in
             starts[path] = _NOT_GIVEN
     seeds = scenario_seeds(seed, len(rows))
     pass_seed = _accepts_seed(func)
+    if client is not None or n_jobs != 1:
+        func = _sendable(func)
     tasks = [(func, starts, paths, values, s, pass_seed) for values, s in zip(rows, seeds)]
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise ValueError(f"n_jobs must be a positive int or -1 (every core), got {n_jobs!r}")
@@ -439,6 +441,22 @@ def _cache_key(func, grid, base, seed):
 def clear_cache() -> None:
     """Forget the frames kept by ``sweep(..., cache=True)``."""
     _CACHE.clear()
+
+
+def _sendable(func: Callable) -> Callable:
+    """A memoised wrapper (hvlab.memo.cached) cannot be pickled by reference; its cache is of
+    no use in another process anyway, so workers get the plain model."""
+    try:
+        pickle.dumps(func)
+    except Exception:  # noqa: BLE001 - any pickling failure
+        inner = getattr(func, "__wrapped__", None)
+        if inner is not None:
+            try:
+                pickle.dumps(inner)
+                return inner
+            except Exception:  # noqa: BLE001
+                pass
+    return func
 
 
 def _progress_bar(total: int, progress: bool):

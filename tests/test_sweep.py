@@ -248,6 +248,8 @@ def test_memoised_model_works_in_a_sweep():
     b = hv.sweep(fast, {"link.gbps": [1, 10]}, progress=False)
     pd.testing.assert_frame_equal(a, b)
     assert fast.cache_info().hits == 2
+    pooled = hv.sweep(fast, {"link.gbps": [1, 10]}, n_jobs=2, progress=False)
+    pd.testing.assert_frame_equal(pooled, a)
 
 
 # --------------------------------------------------------------------------------------------
