@@ -1,0 +1,266 @@
+"""Storage Live Migration: copy time against the closed form of a skipping copy, conservation
+of bytes, the seed's warning (a loaded array gets much slower), throttling, ODX, links,
+physical bounds and bad input."""
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings as hyp_settings, strategies as st
+
+import hvlab as hv
+from hvlab.models.storage_migration import (DELETE_SOURCE_S, chunk_copy_bytes,
+                                            copy_time_closed_form)
+
+GIB, MIB = 2**30, 2**20
+COPY_IO = 1 * MIB  # COPY_IO_BYTES, written out: one copy I/O
+
+
+def read_cost(a):  # array seconds per copied byte read, by the utilisation law
+    return 1 / (a.read_mib_s * MIB) + 1 / (COPY_IO * a.iops)
+
+
+def write_cost(a):
+    return 1 / (a.write_mib_s * MIB) + 1 / (COPY_IO * a.iops)
+
+
+def guest(vm, a):
+    return vm.disk_iops / a.iops + vm.disk_read_mib_s / a.read_mib_s \
+        + vm.disk_write_mib_s / a.write_mib_s
+
+
+def mirror(vm, a):  # target utilisation of the mirrored writes (write bytes + write ops)
+    if vm.disk_write_mib_s == 0:
+        return 0.0
+    write_ops = vm.disk_iops * vm.disk_write_mib_s / (vm.disk_read_mib_s + vm.disk_write_mib_s)
+    return vm.disk_write_mib_s / a.write_mib_s + write_ops / a.iops
+
+
+def expected_copy_rate(vm, src, tgt, cap=math.inf):
+    """The copy rate from the arrays' headroom, computed independently [bytes/s]."""
+    r_src = (src.max_util_frac - src.load_frac - guest(vm, src)) / read_cost(src)
+    r_tgt = (tgt.max_util_frac - tgt.load_frac - mirror(vm, tgt)) / write_cost(tgt)
+    return min(r_src, r_tgt, cap)
+
+
+VM0 = hv.VM(name="db", memory_gib=8, disk_gib=60, config_mib=0, disk_read_mib_s=30,
+            disk_write_mib_s=20, disk_iops=1500)
+SRC = hv.Storage(name="old", read_mib_s=300, write_mib_s=250, iops=15000, load_frac=0.2)
+TGT = hv.Storage(name="new", read_mib_s=500, write_mib_s=400, iops=40000)
+
+
+def test_copy_time_matches_the_closed_form():
+    r = hv.storage_migration(VM0, SRC, TGT)
+    rate = expected_copy_rate(VM0, SRC, TGT)
+    D, w = VM0.disk_gib * GIB, VM0.disk_write_mib_s * MIB
+    # a copy skipping blocks already written: dx/dt = r exp(w t / D) -> T = D/w ln(1 + w/r)
+    T = D / w * math.log(1 + w / rate)
+    assert r.details["copy_s"] == pytest.approx(T, rel=1e-9)
+    assert r.details["copied_bytes"] == pytest.approx(rate * T, rel=1e-9)
+    assert r.details["skipped_bytes"] == pytest.approx(D - rate * T, rel=1e-6)
+    assert copy_time_closed_form(D, w, rate) == pytest.approx(T)
+    s = hv.WS2012
+    assert r.total_s == pytest.approx(s.setup_s + T + s.handle_move_s + DELETE_SOURCE_S)
+    assert r.downtime_s == 0.0 and r.kind == "storage" and r.converged
+
+
+def test_no_writes_copies_everything():
+    vm = dataclasses.replace(VM0, disk_write_mib_s=0, config_mib=4, checkpoint_gib=3,
+                             smart_paging_gib=1)
+    r = hv.storage_migration(vm, SRC, TGT)
+    rate = expected_copy_rate(vm, SRC, TGT)
+    assert r.details["skipped_bytes"] == 0 and r.details["mirrored_bytes"] == 0
+    assert r.storage_read_bytes == pytest.approx(vm.storage_bytes, abs=1)
+    assert r.storage_write_bytes == pytest.approx(vm.storage_bytes, abs=1)
+    assert r.details["copy_s"] == pytest.approx(vm.storage_bytes / rate, rel=1e-9)
+
+
+def test_chunk_formula_composes():
+    # crossing two half chunks equals crossing the whole, at constant rates
+    D, w, r = 100.0, 3.0, 7.0
+    whole = chunk_copy_bytes(D, D, 0.0, w, r)
+    first = chunk_copy_bytes(D / 2, D, 0.0, w, r)
+    second = chunk_copy_bytes(D / 2, D, w * first / r, w, r)
+    assert first + second == pytest.approx(whole, rel=1e-12)
+    assert whole == pytest.approx(r * D / w * math.log(1 + w / r))
+    assert chunk_copy_bytes(10.0, D, 0.0, 0.0, r) == 10.0
+    assert chunk_copy_bytes(10.0, D, D, 0.0, r) == pytest.approx(10.0 * math.exp(-1))
+
+
+@pytest.mark.parametrize("link", [None, hv.Link(gbps=1), hv.Link(gbps=10)])
+@pytest.mark.parametrize("odx", [False, True])
+def test_conservation_of_bytes(link, odx):
+    r = hv.storage_migration(VM0, SRC, TGT, link=link, odx=odx)
+    d = r.details
+    # everything is copied or skipped; nothing twice, nothing lost
+    assert d["copied_bytes"] + d["skipped_bytes"] == pytest.approx(VM0.storage_bytes, abs=2)
+    assert r.storage_read_bytes == d["copied_bytes"]
+    assert r.storage_write_bytes == d["copied_bytes"] + d["mirrored_bytes"]
+    # every skipped block was placed by a mirrored write
+    assert d["skipped_bytes"] <= d["mirrored_bytes"]
+    # the mirror ran from the start of the copy to the switch at the guest's write rate
+    mirror_s = r.phases.set_index("phase").loc[["storage_copy", "switch"]]
+    span = mirror_s["end_s"].max() - mirror_s["start_s"].min()
+    assert d["mirrored_bytes"] == pytest.approx(VM0.disk_write_mib_s * MIB * span, rel=1e-9)
+    # network: the copy (unless ODX) and the mirror cross the link
+    if link is None:
+        assert r.network_bytes == 0
+    else:
+        expect = (0 if odx else d["copied_bytes"]) + d["mirrored_bytes"]
+        assert r.network_bytes == pytest.approx(expect, abs=2)
+    # timeline integrates to the same bytes
+    tl = r.timeline
+    dt = np.diff(tl.index.to_numpy(), append=tl.index[-1])
+    assert np.sum(tl["copy_mib_s"].to_numpy() * dt) * MIB == pytest.approx(d["copied_bytes"],
+                                                                           rel=1e-9)
+
+
+def test_the_seeds_warning_loaded_array_gets_much_slower():
+    """An array near 80 % busy: adding the copy raises guest latency several-fold."""
+    vm = hv.VM(name="app", disk_gib=200, disk_read_mib_s=20, disk_write_mib_s=10,
+               disk_iops=1000)
+    busy = hv.Storage(name="struggling", load_frac=0.70)
+    before_util = 0.70 + guest(vm, busy)
+    assert 0.75 < before_util < 0.85
+    r = hv.storage_migration(vm, busy, hv.Storage(name="new"))
+    d = r.details
+    base = busy.base_latency_ms
+    assert d["guest_latency_before_ms"] == pytest.approx(base / (1 - before_util), rel=1e-9)
+    assert d["guest_latency_during_ms"] >= 3 * d["guest_latency_before_ms"]
+    assert d["peak_array_util_frac"] == pytest.approx(busy.max_util_frac)
+    assert "Guest I/O latency" in r.summary()["explanation"]
+    # on an idle array the same move hurts far less in relative terms... but still queues
+    idle = hv.storage_migration(vm, hv.Storage(name="idle"), hv.Storage(name="new"))
+    assert idle.details["guest_latency_before_ms"] < d["guest_latency_before_ms"]
+    # and afterwards the guest runs on the new, idle array
+    assert d["guest_latency_after_ms"] == pytest.approx(base / (1 - guest(vm, hv.Storage())))
+
+
+def test_throttle_lowers_latency_and_lengthens_the_copy():
+    busy = hv.Storage(name="busy", load_frac=0.6)
+    free = hv.storage_migration(VM0, busy, TGT)
+    slow = hv.storage_migration(VM0, busy, TGT, copy_rate_cap_mib_s=20)
+    assert slow.details["guest_latency_during_ms"] < free.details["guest_latency_during_ms"]
+    assert slow.details["guest_latency_during_p95_ms"] < free.details[
+        "guest_latency_during_p95_ms"]
+    assert slow.details["copy_s"] > free.details["copy_s"]
+    assert slow.timeline["copy_mib_s"].max() <= 20 * (1 + 1e-9)
+    assert "throttled" in slow.summary()["explanation"]
+
+
+def test_p95_is_a_mixture_of_reads_and_writes():
+    r = hv.storage_migration(VM0, SRC, TGT)
+    d = r.details
+    assert d["guest_latency_before_p95_ms"] == pytest.approx(
+        d["guest_latency_before_ms"] * math.log(20))
+    assert d["guest_latency_during_ms"] < d["guest_latency_during_p95_ms"]
+
+
+def test_saturated_array_is_reported_not_infinite():
+    vm = hv.VM(name="hog", disk_gib=20, disk_read_mib_s=100, disk_write_mib_s=50,
+               disk_iops=5000)
+    array = hv.Storage(name="full", load_frac=0.5)
+    assert 0.5 + guest(vm, array) > array.max_util_frac
+    r = hv.storage_migration(vm, array, hv.Storage(name="new"))
+    d = r.details
+    assert d["saturated_s"] > 0
+    assert math.isfinite(d["guest_latency_during_ms"])
+    assert d["peak_array_util_frac"] <= array.max_util_frac + 1e-12
+    assert "Saturated" in r.summary()["explanation"]
+    # the copy still finished, at no less than the floor share of the array
+    assert r.details["copy_rate_mib_s"] > 0
+
+
+def test_same_array_reads_and_writes_the_same_array():
+    array = hv.Storage(name="san")
+    vm = dataclasses.replace(VM0, disk_write_mib_s=0)
+    r = hv.storage_migration(vm, array, array)
+    g = guest(vm, array)
+    rate = (array.max_util_frac - g) / (read_cost(array) + write_cost(array))
+    assert r.details["copy_rate_mib_s"] == pytest.approx(rate / MIB, rel=1e-9)
+
+
+def test_link_limits_the_copy():
+    slow_link = hv.Link(gbps=0.1)
+    vm = dataclasses.replace(VM0, disk_write_mib_s=0)
+    r = hv.storage_migration(vm, SRC, TGT, link=slow_link)
+    assert r.details["copy_rate_mib_s"] == pytest.approx(slow_link.rate_bytes_s / MIB)
+    assert r.timeline["network_mib_s"].max() <= slow_link.rate_bytes_s / MIB * (1 + 1e-9)
+    # ODX keeps the copy off the link: it runs at the arrays' pace again
+    odx = hv.storage_migration(vm, SRC, TGT, link=slow_link, odx=True)
+    assert odx.details["copy_s"] < r.details["copy_s"]
+    assert odx.network_bytes == 0 and odx.transport == "odx"
+
+
+def test_smb_share_target_crosses_its_link():
+    share = hv.SmbShare(name="fs01", storage=TGT, link=hv.Link(gbps=1))
+    vm = dataclasses.replace(VM0, disk_gib=5)
+    r = hv.storage_migration(vm, SRC, share)
+    d = r.details
+    assert r.network_bytes == pytest.approx(d["copied_bytes"] + d["mirrored_bytes"], abs=2)
+    assert r.timeline["network_mib_s"].max() <= share.link.rate_bytes_s / MIB * (1 + 1e-9)
+
+
+ARRAYS = st.builds(hv.Storage, name=st.sampled_from(["a", "b"]),
+                   read_mib_s=st.floats(50, 2000), write_mib_s=st.floats(50, 2000),
+                   iops=st.floats(2000, 200000), base_latency_ms=st.floats(0.2, 20),
+                   load_frac=st.floats(0, 0.9))
+VMS = st.builds(hv.VM, disk_gib=st.floats(0, 200), disk_read_mib_s=st.floats(0, 80),
+                disk_write_mib_s=st.floats(0, 80), disk_iops=st.floats(0, 5000),
+                checkpoint_gib=st.floats(0, 10))
+
+
+@hyp_settings(max_examples=40, deadline=None)
+@given(vm=VMS, src=ARRAYS, tgt=ARRAYS,
+       link=st.one_of(st.none(), st.builds(hv.Link, gbps=st.floats(0.1, 40))),
+       cap=st.one_of(st.none(), st.floats(1, 500)))
+def test_physical_bounds(vm, src, tgt, link, cap):
+    r = hv.storage_migration(vm, src, tgt, link=link, copy_rate_cap_mib_s=cap)
+    tl = r.timeline
+    assert tl.index.name == "time_s" and tl.index.is_monotonic_increasing
+    assert tl.index[0] == 0.0 and tl.index[-1] == pytest.approx(r.total_s)
+    assert (tl["source_util_frac"] <= src.max_util_frac + 1e-9).all()
+    assert (tl["target_util_frac"] <= tgt.max_util_frac + 1e-9).all()
+    # the copy never reads or writes faster than the arrays do
+    assert (tl["copy_mib_s"] <= min(src.read_mib_s, tgt.write_mib_s) * (1 + 1e-9)).all()
+    if link is not None:
+        assert (tl["network_mib_s"] <= link.rate_bytes_s / MIB * (1 + 1e-9)).all()
+    if cap is not None:
+        assert (tl["copy_mib_s"] <= cap * (1 + 1e-9)).all()
+    assert r.total_s >= r.storage_read_bytes / (src.read_mib_s * MIB)
+    d = r.details
+    assert d["copied_bytes"] + d["skipped_bytes"] == pytest.approx(vm.storage_bytes, abs=2)
+    assert r.storage_write_bytes == d["copied_bytes"] + d["mirrored_bytes"]
+    assert np.isfinite(tl["guest_latency_ms"]).all()
+    assert d["guest_latency_during_p95_ms"] >= d["guest_latency_during_ms"] * 0.999 or \
+        d["guest_latency_during_ms"] == 0
+    phases = r.phases
+    assert list(phases["phase"]) == ["setup", "storage_copy", "switch", "delete_source"]
+    assert np.allclose(phases["start_s"].iloc[1:].to_numpy(), phases["end_s"].iloc[:-1])
+
+
+def test_same_inputs_same_result():
+    a = hv.storage_migration(VM0, SRC, TGT, link=hv.Link(), seed=1)
+    b = hv.storage_migration(VM0, SRC, TGT, link=hv.Link(), seed=1)
+    assert a.summary().equals(b.summary())
+    assert a.timeline.equals(b.timeline)
+
+
+def test_bad_input():
+    small = hv.Storage(name="tiny", capacity_gib=10)
+    with pytest.raises(ValueError, match=r"'db'.*'tiny'.*capacity_gib=10"):
+        hv.storage_migration(VM0, SRC, small)
+    with pytest.raises(ValueError, match="copy_rate_cap_mib_s"):
+        hv.storage_migration(VM0, SRC, TGT, copy_rate_cap_mib_s=0)
+    with pytest.raises(TypeError, match="copy_rate_cap_mib_s"):
+        hv.storage_migration(VM0, SRC, TGT, copy_rate_cap_mib_s="fast")
+    with pytest.raises(TypeError, match="odx"):
+        hv.storage_migration(VM0, SRC, TGT, odx="yes")
+    with pytest.raises(TypeError, match="source"):
+        hv.storage_migration(VM0, "san", TGT)
+    with pytest.raises(TypeError, match="link"):
+        hv.storage_migration(VM0, SRC, TGT, link=10)
+    with pytest.raises(TypeError, match="seed"):
+        hv.storage_migration(VM0, SRC, TGT, seed=-1)
+    with pytest.raises(ValueError, match="load_frac"):
+        hv.Storage(load_frac=1.0)
