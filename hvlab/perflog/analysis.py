@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hvlab.params import GIB, MIB, PAGE_BYTES, VM, WS2012, Link, MigrationSettings
+from hvlab.params import (GIB, MIB, PAGE_BYTES, TCP_EFFICIENCY, VM, WS2012, Link,
+                          MigrationSettings)
 from hvlab.perflog import simulate as sim_names
 
 STANDARD_GBPS = sim_names.STANDARD_GBPS
@@ -177,7 +178,9 @@ class _Transfer:
     full_samples: int
 
 
-def _transfer(seg: _Segment) -> _Transfer | None:
+def _transfer(seg: _Segment, line_bytes_s: float | None = None) -> _Transfer | None:
+    """Timing and rates of the segment's memory transfer. `line_bytes_s` (the NIC's payload
+    capacity) stands in for the rate when no sample lies wholly inside the transfer."""
     nz = np.flatnonzero(seg.memory > 0)
     if nz.size == 0:
         return None
@@ -189,9 +192,12 @@ def _transfer(seg: _Segment) -> _Transfer | None:
         end_bw = float(seg.wire[b - 1])
         first_rate = float(seg.memory[a + 1])
         last_rate = float(seg.memory[b - 1])
-    else:  # the whole transfer within one or two samples: best effort
+    else:  # the whole transfer within one or two samples: the rate is not measurable
         bw_w = float(seg.wire[a:b + 1].max())
         bw_m = float(seg.memory[a:b + 1].max())
+        if line_bytes_s and line_bytes_s > bw_w:
+            ratio = float(seg.memory[a:b + 1].sum() / max(seg.wire[a:b + 1].sum(), 1.0))
+            bw_w, bw_m = float(line_bytes_s), float(line_bytes_s) * max(ratio, 1.0)
         end_bw = bw_w
         first_rate = last_rate = bw_m
     # the first partial sample ran at the next sample's rate, starting late; the last one at the
@@ -256,8 +262,8 @@ class _Fit:
     notes: list
 
 
-def _fit(seg: _Segment) -> _Fit | None:
-    tr = _transfer(seg)
+def _fit(seg: _Segment, line_bytes_s: float | None = None) -> _Fit | None:
+    tr = _transfer(seg, line_bytes_s)
     if tr is None:
         return None
     notes: list = []
@@ -266,11 +272,28 @@ def _fit(seg: _Segment) -> _Fit | None:
     sizes = _pass_sizes(seg)
     total_memory = float(tr.cum_b[-1])
     # memory
-    if 1 in sizes:
+    sent = total_memory - DEFAULT_STATE_MIB * MIB  # every pass's pages, blackout included
+    later_seen = sorted(k for k in sizes if k >= 2 and (k <= n or complete))
+    memory_known = 1 in sizes
+    if memory_known:
         memory = sizes[1] * PAGE_BYTES
         notes.append("memory: pages shown during pass 1")
+    elif len(later_seen) >= 2:
+        j, k = later_seen[0], later_seen[-1]
+        rho_seen = (sizes[k] / sizes[j]) ** (1.0 / (k - j))
+        memory = sizes[j] * PAGE_BYTES / rho_seen ** (j - 1) if rho_seen > 0 else sent
+        memory_known = True
+        notes.append(f"memory: pass 1 not seen; extrapolated from the pages of passes {j} and "
+                     f"{k} (geometric passes)")
+    elif later_seen and complete:
+        k = later_seen[0]
+        memory = _solve_memory(sizes[k] * PAGE_BYTES, k, sent, n,
+                               high=n >= WS2012.max_passes)
+        memory_known = True
+        notes.append(f"memory: pass 1 not seen; from the pages of pass {k} and the byte "
+                     "balance (geometric passes)")
     else:
-        memory = max(total_memory - DEFAULT_STATE_MIB * MIB, PAGE_BYTES)
+        memory = max(sent, PAGE_BYTES)
         notes.append("memory: pass 1 not seen; upper bound from all memory bytes sent")
     # pass boundaries where the cumulative memory bytes reach the running pass sizes
     bounds: dict = {0: tr.start_s}
@@ -291,15 +314,16 @@ def _fit(seg: _Segment) -> _Fit | None:
         rate, k = max(pairs)
         method = "pass_pages"
         notes.append(f"dirty rate: pages of pass {k + 1} / duration of pass {k}")
-    elif n >= 1 and complete:
-        rho = _solve_ratio(memory, total_memory - DEFAULT_STATE_MIB * MIB, n)
+    elif n >= 1 and complete and memory_known:
+        rho = _solve_ratio(memory, sent, n)
         rate = rho * tr.bw_memory
         method = "byte_balance"
         notes.append("dirty rate: byte balance (no pass after the first was seen whole); "
                      f"assumes {DEFAULT_STATE_MIB:g} MiB of device state")
     else:
         rate, method = float("nan"), "none"
-        notes.append("dirty rate: cannot be told (the migration did not finish in the log)")
+        notes.append("dirty rate: cannot be told (the migration did not finish in the log, "
+                     "or no pass was seen)")
     if plateau:
         notes.append("the passes plateau at the working set: the dirty rate is a lower bound")
     # predicted pass leftovers: seen where seen, else from the fitted ratio
@@ -320,8 +344,10 @@ def _fit(seg: _Segment) -> _Fit | None:
     else:
         setup = WS2012.setup_s
         notes.append(f"setup: not seen; the WS2012 default {setup:g} s")
-    if tr.full_samples < 3:
-        notes.append(f"only {tr.full_samples} full sample(s) in the transfer: bandwidth is rough")
+    if tr.full_samples == 0:
+        notes.append("no sample lies wholly inside the transfer: the rate is not measurable; "
+                     + ("the NIC's Current Bandwidth x TCP/IP efficiency is assumed"
+                        if line_bytes_s else "the highest sample (a lower bound) is used"))
     return _Fit(tr, top, complete, n, sizes, memory, durations, rate, method, plateau,
                 working_set, pred, stop, converged, blackout, setup, notes)
 
@@ -342,8 +368,8 @@ def _stop_threshold(pred: list, n: int) -> tuple[float, bool]:
     return (default if default < upper else upper / 2), False
 
 
-def _summarise(seg: _Segment, index: pd.DatetimeIndex) -> dict:
-    fit = _fit(seg)
+def _summarise(seg: _Segment, index: pd.DatetimeIndex, line_bytes_s=None) -> dict:
+    fit = _fit(seg, line_bytes_s)
     top, complete = _blackout_pass(seg)
     nbytes = float(np.sum(seg.wire * seg.dt))
     row = {
@@ -475,7 +501,8 @@ def find_migrations(df: pd.DataFrame, *, threshold_mib_s: float = 1.0,
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
     t = _seconds(index)
     dt = _intervals(t)
-    rows = [_summarise(seg, index) for seg in _lm_segments(cols, t, dt)]
+    rows = [_summarise(seg, index, _line_payload(cols, seg.host))
+            for seg in _lm_segments(cols, t, dt)]
     lm_hosts = {_key(r["host"]) for r in rows} | {
         _key(h) for h, _ in cols.instances(sim_names.LM_OBJECT, sim_names.PASS_NUMBER)}
     gap = 2 * float(np.median(dt)) if merge_gap_s is None else merge_gap_s
@@ -690,7 +717,8 @@ def _solve_ratio(memory: float, total: float, n: int) -> float:
     return (lo + hi) / 2
 
 
-def _nominal_gbps(cols: _Columns, host: str, wire_bytes_s: float) -> float:
+def _busiest_nic_gbps(cols: _Columns, host: str) -> float | None:
+    """``Current Bandwidth`` of the host's NIC that sent the most [Gbit/s], if logged."""
     best, best_bytes = None, -1.0
     for h, nic in cols.instances(sim_names.NIC_OBJECT, sim_names.NIC_BANDWIDTH):
         if _key(h) != _key(host):
@@ -701,6 +729,42 @@ def _nominal_gbps(cols: _Columns, host: str, wire_bytes_s: float) -> float:
             bw = cols.get(h, sim_names.NIC_OBJECT, nic, sim_names.NIC_BANDWIDTH)
             if bw is not None and np.isfinite(bw).any() and np.nanmax(bw) > 0:
                 best, best_bytes = float(np.nanmax(bw)) / 1e9, total
+    return best
+
+
+def _line_payload(cols: _Columns, host: str) -> float | None:
+    """TCP/IP payload capacity of the host's busiest NIC [bytes/s], if its bandwidth is logged."""
+    gbps = _busiest_nic_gbps(cols, host)
+    return None if gbps is None else gbps * 1e9 / 8 * TCP_EFFICIENCY
+
+
+def _solve_memory(pages_k: float, k: int, sent: float, n: int, high: bool) -> float:
+    """Memory M [bytes] whose geometric passes M, M rho, ..., M rho**n sum to `sent`, given
+    that pass `k` copied `pages_k` bytes (so M = pages_k / rho**(k-1)).
+
+    As a function of rho the sum can cross `sent` twice; `high` picks the root nearer 1 (a run
+    that hit the pass cap), else the smaller rho (a run that converged)."""
+    def excess(rho):
+        return pages_k * sum(rho ** (i - k + 1) for i in range(n + 1)) - sent
+    grid = np.linspace(1e-3, 1.0, 2000)
+    values = np.array([excess(r) for r in grid])
+    cross = np.flatnonzero(np.sign(values[:-1]) != np.sign(values[1:]))
+    if cross.size == 0:
+        return max(sent - pages_k, pages_k)
+    i = int(cross[-1] if high else cross[0])
+    lo, hi = grid[i], grid[i + 1]
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if np.sign(excess(mid)) == np.sign(excess(lo)):
+            lo = mid
+        else:
+            hi = mid
+    rho = (lo + hi) / 2
+    return pages_k / rho ** (k - 1)
+
+
+def _nominal_gbps(cols: _Columns, host: str, wire_bytes_s: float) -> float:
+    best = _busiest_nic_gbps(cols, host)
     if best is not None and wire_bytes_s <= best * 1e9 / 8 * 1.001:
         return best
     for g in STANDARD_GBPS:
@@ -748,7 +812,7 @@ def estimate(df: pd.DataFrame, migration) -> Estimate:
                          f"{row.get('host')!r} is not in this log; pass a row of "
                          "find_migrations(df) for the same df")
     seg = segs[0]
-    fit = _fit(seg)
+    fit = _fit(seg, _line_payload(cols, seg.host))
     if fit is None:
         raise ValueError(f"the migration of {row['vm']!r} moved no memory in the log "
                          "(all transfer counters are 0 or blank)")

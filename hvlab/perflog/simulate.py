@@ -554,8 +554,14 @@ def _write(frame: pd.DataFrame, path, **kwargs):
 _WRITE_KEYS = ("fmt", "encoding", "timezone", "bias_min")
 
 
-def _split_kwargs(kwargs: dict):
+def _split_kwargs(kwargs: dict, start):
+    """(write_perflog's keywords, the frame builder's). A naive `start` is a wall clock in a
+    zone the header must name: by default UTC (bias 0), as a host set to UTC writes it."""
     write = {k: kwargs.pop(k) for k in list(kwargs) if k in _WRITE_KEYS}
+    naive = start is None or pd.Timestamp(start).tzinfo is None
+    if naive and "bias_min" not in write:
+        write["bias_min"] = 0
+        write.setdefault("timezone", "Coordinated Universal Time")
     return write, kwargs
 
 
@@ -564,9 +570,10 @@ def result_to_perflog(result: MigrationResult, path, host: str = "HV01", start=N
     """Write the PDH-CSV log `host` would have recorded during the simulated migration.
 
     Parameters are those of `result_to_frame`; ``fmt``, ``encoding``, ``timezone`` and
-    ``bias_min`` go to `hvlab.write_perflog`. Returns what `write_perflog` returns.
+    ``bias_min`` go to `hvlab.write_perflog` (a naive `start` is written as UTC, bias 0,
+    unless they say otherwise). Returns what `write_perflog` returns.
     """
-    write, frame_kw = _split_kwargs(dict(kwargs))
+    write, frame_kw = _split_kwargs(dict(kwargs), start)
     frame = result_to_frame(result, host=host, start=start, interval_s=interval_s, **frame_kw)
     return _write(frame, path, **write)
 
@@ -618,7 +625,7 @@ def drain_to_perflog(drain: DrainResult, path, host: str = "HV01", start=None,
                      interval_s: float = 1.0, **kwargs):
     """Write the log of a host drain as recorded on the drained host (see `drain_to_frame`;
     ``fmt``, ``encoding``, ``timezone``, ``bias_min`` go to `hvlab.write_perflog`)."""
-    write, frame_kw = _split_kwargs(dict(kwargs))
+    write, frame_kw = _split_kwargs(dict(kwargs), start)
     frame = drain_to_frame(drain, host=host, start=start, interval_s=interval_s, **frame_kw)
     return _write(frame, path, **write)
 
