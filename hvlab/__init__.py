@@ -6,7 +6,8 @@ Windows Server 2012 Hyper-V.
 >>> r.summary()  # doctest: +SKIP
 """
 from hvlab import analytic
-from hvlab.models import live_migration, quick_migration, storage_migration
+from hvlab.models import (live_migration, quick_migration, smb_live_migration,
+                          storage_migration)
 from hvlab.params import (PRESETS, VM, WS2008R2, WS2012, WS2012R2, Link, MigrationSettings,
                           SmbShare, Storage, preset)
 from hvlab.results import DrainResult, MigrationResult
@@ -29,7 +30,7 @@ def __getattr__(name):
 __all__ = [
     "VM", "Link", "Storage", "SmbShare", "MigrationSettings", "WS2008R2", "WS2012", "WS2012R2",
     "PRESETS", "preset", "live_migration", "quick_migration", "analytic", "plotting",
-    "storage_migration",
+    "storage_migration", "smb_live_migration",
     "MigrationResult",
     "DrainResult",
     "sweep", "sweep_fields",
