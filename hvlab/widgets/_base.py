@@ -248,6 +248,7 @@ class Explorer(widgets.VBox):
         with matplotlib.rc_context(FONT):
             self.build_figure(self.figure)
         for name, control in self.controls.items():
+            control.add_class(f"hvlab-control-{name}")  # a handle for browser tests and CSS
             control.observe(self._on_change, names="value")
         self.run_button = None
         box = list(self.controls.values())
