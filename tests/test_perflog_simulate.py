@@ -271,3 +271,69 @@ def test_bad_arguments_are_named():
         sim.result_to_frame("not a result")
     with pytest.raises(TypeError, match="DrainResult"):
         sim.drain_to_frame(r)
+
+
+# ---- storage work ----------------------------------------------------------------------------
+def storage_result(load_frac=0.0):
+    vm = hv.VM(name="sql01", memory_gib=8, disk_gib=4, disk_read_mib_s=20, disk_write_mib_s=10,
+               disk_iops=400)
+    src = hv.Storage(name="old", read_mib_s=150, write_mib_s=120, iops=3000, load_frac=load_frac)
+    return vm, hv.storage_migration(vm, src, hv.Storage(name="new"))
+
+
+def test_storage_migration_source_and_target_arrays():
+    vm, r = storage_result()
+    frame = sim.result_to_frame(r, interval_s=1.0, lead_s=10, tail_s=10,
+                                vhd=r"C:\ClusterStorage\Volume1\sql01.vhdx")
+    assert not any(c[1] == LM for c in frame.columns)
+    disks = {c[2] for c in frame.columns if c[1] == "PhysicalDisk"}
+    assert disks == {"1 E:", "2 F:"}
+    vsd = [c for c in frame.columns if c[1] == "Hyper-V Virtual Storage Device"]
+    assert {c[2] for c in vsd} == {"C:-ClusterStorage-Volume1-sql01.vhdx"}
+    assert {c[3] for c in vsd} == {"Read Bytes/sec", "Write Bytes/sec", "Latency"}
+
+    def total(name, disk):
+        return integral(frame[("HV01", "PhysicalDisk", disk, name)])
+
+    guest_r = integral(counter(frame, "Read Bytes/sec", "Hyper-V Virtual Storage Device"))
+    guest_w = integral(counter(frame, "Write Bytes/sec", "Hyper-V Virtual Storage Device"))
+    # what the arrays did beyond the guest's own I/O is the migration's (API.md bytes)
+    reads = total("Disk Read Bytes/sec", "1 E:") + total("Disk Read Bytes/sec", "2 F:")
+    writes = total("Disk Write Bytes/sec", "1 E:") + total("Disk Write Bytes/sec", "2 F:")
+    assert reads - guest_r == pytest.approx(r.storage_read_bytes, rel=1e-6)
+    assert writes - guest_w == pytest.approx(r.storage_write_bytes, rel=1e-6)
+    # on idle arrays the guest is fully served: before the move the VHD shows its own rates,
+    # all on the source array; after the move all on the target
+    t = sample_seconds(frame)
+    before, after = t < 0, t > r.total_s + 1
+    vsd_read = counter(frame, "Read Bytes/sec", "Hyper-V Virtual Storage Device").to_numpy()
+    assert np.allclose(vsd_read[before][1:], vm.disk_read_mib_s * MIB)
+    src_read = frame[("HV01", "PhysicalDisk", "1 E:", "Disk Read Bytes/sec")].to_numpy()
+    dst_read = frame[("HV01", "PhysicalDisk", "2 F:", "Disk Read Bytes/sec")].to_numpy()
+    assert np.allclose(src_read[before][1:], vm.disk_read_mib_s * MIB)
+    assert np.allclose(dst_read[before][1:], 0) and np.allclose(src_read[after], 0)
+    assert np.allclose(dst_read[after], vm.disk_read_mib_s * MIB)
+    idle = frame[("HV01", "PhysicalDisk", "1 E:", "% Idle Time")]
+    assert ((idle.dropna() >= 0) & (idle.dropna() <= 100)).all()
+
+
+def test_struggling_array_shows_in_latency_and_idle_time():
+    seen = {}
+    for load in (0.0, 0.6):
+        _, r = storage_result(load_frac=load)
+        frame = sim.result_to_frame(r, interval_s=5.0, lead_s=30)
+        t = sample_seconds(frame)
+        before, during = t < 0, (t > 10) & (t < r.total_s - 10)
+        latency = counter(frame, "Latency", "Hyper-V Virtual Storage Device")
+        assert latency[before].iloc[1:].mean() == \
+            pytest.approx(r.details["guest_latency_before_ms"], rel=1e-9)
+        assert latency[during].mean() == \
+            pytest.approx(r.details["guest_latency_during_ms"], rel=0.05)
+        assert latency[during].mean() >= latency[before].iloc[1:].mean() - 1e-9
+        seen[load] = latency[before].iloc[1:].mean()
+        sec_read = frame[("HV01", "PhysicalDisk", "1 E:", "Avg. Disk sec/Read")]
+        assert np.allclose(sec_read[during] * 1000, latency[during])  # seconds vs ms
+        idle = frame[("HV01", "PhysicalDisk", "1 E:", "% Idle Time")][during]
+        assert idle.mean() == pytest.approx(100 * (1 - r.details["peak_array_util_frac"]),
+                                            abs=1.0)
+    assert seen[0.6] > 5 * seen[0.0]  # the struggling array is slow before the move

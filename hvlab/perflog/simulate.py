@@ -129,16 +129,18 @@ class _Grid:
         self.interval_s = float(interval_s)
         self.t = first_s + interval_s * np.arange(n)
 
-    def average(self, times, rates) -> np.ndarray:
-        """Interval averages of a piecewise-constant rate (0 before `times[0]`, the last value
-        after the last row); first sample NaN."""
+    def average(self, times, rates, extend: bool = False) -> np.ndarray:
+        """Interval averages of a piecewise-constant rate; first sample NaN. Outside
+        [times[0], times[-1]] the rate is 0, or with `extend` the first row's value before and
+        the last row's after (the guest's own I/O goes on before and after a migration)."""
         times = np.asarray(times, dtype=float)
         rates = np.nan_to_num(np.asarray(rates, dtype=float))
         cum = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(times))])
         t = self.t
         c = np.interp(t, times, cum)
-        c = c + np.where(t > times[-1], (t - times[-1]) * rates[-1], 0.0)
-        c = np.where(t < times[0], 0.0, c)
+        if extend:
+            c = c + np.where(t > times[-1], (t - times[-1]) * rates[-1], 0.0)
+            c = c + np.where(t < times[0], (t - times[0]) * rates[0], 0.0)
         out = np.empty_like(t)
         out[0] = np.nan
         out[1:] = np.diff(c) / self.interval_s
@@ -354,51 +356,70 @@ def _infer_gbps(peak_wire_bytes_s: float) -> float:
 def _storage_counters(result: MigrationResult, grid: _Grid, host: str, offset_s: float,
                       vhd: str, source_disk: str, target_disk: str) -> dict:
     """``PhysicalDisk`` and ``Hyper-V Virtual Storage Device`` counters from the timeline's
-    storage columns (whichever it has)."""
+    storage columns (whichever it has).
+
+    When the timeline separates the copy (``copy_mib_s``, ``mirror_mib_s``) the source and
+    target arrays are two ``PhysicalDisk`` instances: the source serves the copy's reads and
+    the guest's I/O until the ``switch`` phase, the target takes the copy's and mirrored writes
+    and the guest's I/O after it. The guest's own I/O (storage minus copy and mirror) goes on
+    before and after the migration at the first and last rows' rates. ``Avg. Disk sec/Read``
+    and ``/Write`` carry the guest's latency on the array that serves the guest and 0 on the
+    other (the model gives no per-array latency for the copy's own I/O). ``% Idle Time`` is
+    100 x (1 - utilisation). Without a copy column (e.g. Quick Migration) one instance carries
+    the storage columns as they are, zero outside the migration.
+    """
     out: dict = {}
     tl = result.timeline
-    if tl is None or not len(tl):
+    if tl is None or not len(tl) or not any(c.startswith("storage_") for c in tl.columns):
         return out
+    times = tl.index.to_numpy(dtype=float) + offset_s
 
-    def avg(column, scale=1.0):
-        sig = _timeline_signal(result, column, offset_s, scale)
-        return None if sig is None else grid.average(*sig)
+    def col(name):
+        return tl[name].to_numpy(dtype=float) if name in tl else np.zeros(len(tl))
 
-    disks = []
-    if any(c.startswith("source_") for c in tl.columns):
-        disks = [("source_", source_disk), ("target_", target_disk)]
-    else:
-        disks = [("", source_disk)]
-    for prefix, disk in disks:
-        key = (host, DISK_OBJECT, disk)
-        for column, counter in ((f"{prefix}storage_read_mib_s", DISK_READ),
-                                (f"{prefix}storage_write_mib_s", DISK_WRITE)):
-            values = avg(column, MIB)
-            if values is not None:
-                out[key + (counter,)] = values
-        lat = avg(f"{prefix}latency_ms", 1e-3)
-        if lat is None and prefix in ("", "source_"):
-            lat = avg("guest_latency_ms", 1e-3)
-        if lat is not None:
+    def avg(values, scale=1.0, extend=False):
+        return grid.average(times, values * scale, extend=extend)
+
+    if "copy_mib_s" not in tl:
+        key = (host, DISK_OBJECT, source_disk)
+        if "storage_read_mib_s" in tl or "storage_write_mib_s" in tl:
+            out[key + (DISK_READ,)] = avg(col("storage_read_mib_s"), MIB)
+            out[key + (DISK_WRITE,)] = avg(col("storage_write_mib_s"), MIB)
+        else:
+            out[key + (DISK_READ,)] = avg(col("storage_mib_s"), MIB)
+        if "array_util_frac" in tl:
+            out[key + (DISK_IDLE,)] = 100.0 - avg(col("array_util_frac"), 100.0)
+        if "guest_latency_ms" in tl:
+            lat = avg(col("guest_latency_ms"), 1e-3)
             out[key + (DISK_SEC_READ,)] = lat
             out[key + (DISK_SEC_WRITE,)] = lat.copy()
-        util = avg(f"{prefix}array_util_frac", 100.0)
-        if util is None and prefix in ("", "source_"):
-            util = avg("array_util_frac", 100.0)
-        if util is not None:
-            out[key + (DISK_IDLE,)] = np.clip(100.0 - util, 0.0, 100.0)
-    if not out and "storage_mib_s" in tl:
-        out[(host, DISK_OBJECT, source_disk, DISK_READ)] = avg("storage_mib_s", MIB)
-    # the guest's own view of its virtual disk
+        return out
+    copy, mirror = col("copy_mib_s"), col("mirror_mib_s")
+    guest_read = np.clip(col("storage_read_mib_s") - copy, 0.0, None)
+    guest_write = np.clip(col("storage_write_mib_s") - copy - mirror, 0.0, None)
+    phases = result.phases if result.phases is not None else pd.DataFrame()
+    switch = math.inf
+    if len(phases) and (phases["phase"].astype(str) == "switch").any():
+        switch = float(phases.loc[phases["phase"].astype(str) == "switch", "start_s"].iloc[0])
+    on_target = (times - offset_s) >= switch
+    latency = col("guest_latency_ms") * 1e-3
+    arrays = ((source_disk, ~on_target, copy, 0.0 * copy, "source_util_frac"),
+              (target_disk, on_target, 0.0 * copy, copy + mirror, "target_util_frac"))
+    for disk, serves, reads, writes, util in arrays:
+        key = (host, DISK_OBJECT, disk)
+        # migration traffic (zero outside) plus the guest's I/O where it runs (extended)
+        out[key + (DISK_READ,)] = avg(reads, MIB) + avg(guest_read * serves, MIB, True)
+        out[key + (DISK_WRITE,)] = avg(writes, MIB) + avg(guest_write * serves, MIB, True)
+        if "guest_latency_ms" in tl:
+            out[key + (DISK_SEC_READ,)] = avg(latency * serves, extend=True)
+            out[key + (DISK_SEC_WRITE,)] = avg(latency * serves, extend=True)
+        if util in tl:
+            out[key + (DISK_IDLE,)] = np.clip(100.0 - avg(col(util), 100.0, True), 0, 100)
     key = (host, VSD_OBJECT, vhd_instance(vhd))
-    g_read, g_write = avg("guest_read_mib_s", MIB), avg("guest_write_mib_s", MIB)
-    g_lat = avg("guest_latency_ms")
-    if g_read is not None:
-        out[key + (VSD_READ,)] = g_read
-    if g_write is not None:
-        out[key + (VSD_WRITE,)] = g_write
-    if g_lat is not None:
-        out[key + (VSD_LATENCY,)] = g_lat
+    out[key + (VSD_READ,)] = avg(guest_read, MIB, True)
+    out[key + (VSD_WRITE,)] = avg(guest_write, MIB, True)
+    if "guest_latency_ms" in tl:
+        out[key + (VSD_LATENCY,)] = avg(col("guest_latency_ms"), extend=True)
     return out
 
 
