@@ -6,4 +6,10 @@ select and label counters, and connect a log to the models.
 """
 from __future__ import annotations
 
-__all__: list[str] = []
+from hvlab.perflog.paths import CounterPath, parse_counter_path
+from hvlab.perflog.read import PerfLogError, read_perflog
+from hvlab.perflog.write import write_perflog
+from hvlab.perflog.analysis import estimate, find_migrations  # noqa: E402 (A2's module)
+
+__all__: list[str] = ["CounterPath", "parse_counter_path", "PerfLogError", "read_perflog",
+                      "write_perflog", "find_migrations", "estimate"]

@@ -1,0 +1,341 @@
+"""Byte-level passes over a PDH-CSV/TSV body.
+
+The body (everything after the header line) is scanned once in large chunks with numpy: it
+finds every line, sorts lines into data lines (starting with a quote or a digit), blank lines
+and other lines (typeperf console messages such as "Exiting, please wait..."), takes the
+timestamp (first field) of every data line, counts delimiters (a cheap test that no row is
+ragged) and notes whether the bytes are ASCII or valid UTF-8. With few counters selected it
+also cuts those cells out directly, which is much faster than a full parse.
+
+All the work happens on bytes; the only bytes that matter in a body are ASCII (quotes,
+delimiters, digits, line ends), which every Windows code page and UTF-8 share. Cells are
+decoded as latin-1 for the numeric test (any non-ASCII byte makes a cell "bad" in any
+encoding); text shown to the user is decoded later with the file's encoding.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hvlab.perflog._cells import BAD, MISSING, NUMERIC, classify, split_fields
+
+CHUNK_BYTES = 8 << 20
+KEEP_EXAMPLES = 20
+_QUOTE, _LF, _CR = 34, 10, 13
+_STAMP_LEN = 23  # MM/DD/YYYY HH:MM:SS.fff
+
+
+def line_chunks(fh, chunk_bytes: int = CHUNK_BYTES):
+    """Yield chunks of `fh` that each end with a line end (the last may not)."""
+    rest = b""
+    while True:
+        block = fh.read(chunk_bytes)
+        if not block:
+            if rest:
+                yield rest
+            return
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:  # one very long line: keep reading
+            rest = block
+            continue
+        rest = block[cut:]
+        yield block[:cut]
+
+
+def first_field(line: bytes, delim: bytes) -> bytes:
+    """The first field of a data line (quotes removed), as `split_fields` would cut it."""
+    if line.startswith(b'"'):
+        end = line.find(b'"' + delim, 1)
+        if end >= 0:
+            return line[1:end]
+        if len(line) >= 2 and line.endswith(b'"') and line.count(b'"') == 2:
+            return line[1:-1]
+        cut = line.find(delim)
+        return line if cut < 0 else line[:cut]
+    cut = line.find(delim)
+    return line if cut < 0 else line[:cut]
+
+
+def is_data_line(line: bytes) -> bool:
+    """A data line starts with a quote or a digit (the timestamp)."""
+    return bool(line) and (line[0] == _QUOTE or 48 <= line[0] <= 57)
+
+
+@dataclass
+class Tally:
+    """Counts of what the cells held, and the first few problems with their places."""
+
+    errors: str = "raise"
+    numeric: int = 0
+    missing: int = 0
+    bad: int = 0
+    absent: int = 0
+    extra: int = 0
+    short_lines: int = 0
+    long_lines: int = 0
+    bad_examples: list = field(default_factory=list)    # (line, column, raw text)
+    short_examples: list = field(default_factory=list)  # (line, fields)
+    long_examples: list = field(default_factory=list)   # (line, fields)
+
+    def note_bad(self, line_no: int, column: int, text: str):
+        self.bad += 1
+        if len(self.bad_examples) < KEEP_EXAMPLES:
+            self.bad_examples.append((int(line_no), int(column), text))
+
+    def careful_row(self, text: str, line_no: int, cols, ncols: int, out, delim: str):
+        """Parse one data line cell by cell into `out` (one slot per selected column)."""
+        fields = split_fields(text, delim)
+        nf = len(fields)
+        if nf < ncols:
+            self.short_lines += 1
+            if len(self.short_examples) < KEEP_EXAMPLES:
+                self.short_examples.append((int(line_no), nf))
+        elif nf > ncols:
+            self.long_lines += 1
+            self.extra += nf - ncols
+            if len(self.long_examples) < KEEP_EXAMPLES:
+                self.long_examples.append((int(line_no), nf))
+        for j, c in enumerate(cols):
+            if c < nf:
+                value, kind = classify(fields[c])
+                out[j] = value
+                if kind == NUMERIC:
+                    self.numeric += 1
+                elif kind == MISSING:
+                    self.missing += 1
+                else:
+                    self.note_bad(line_no, c + 1, fields[c])
+            else:
+                out[j] = math.nan
+                self.missing += 1
+                self.absent += 1
+
+    @property
+    def must_stop(self) -> bool:
+        """In errors="raise" mode, a bad cell or an overlong line ends the read."""
+        return self.errors == "raise" and bool(self.bad or self.long_lines)
+
+
+@dataclass
+class Scan:
+    """What one pass over the body found."""
+
+    data_lines: np.ndarray          # 1-based file line number of every data line
+    stamps: np.ndarray              # first field of every data line (object array of str)
+    blank_lines: int
+    other_lines: int
+    other_examples: list            # (line, raw bytes)
+    delimiters: int                 # delimiters on data lines
+    ascii: bool
+    utf8: bool
+    nonascii_sample: bytes
+    unterminated: bool              # the last line has no line end (a truncated file?)
+    values: np.ndarray | None = None   # (rows, k) when cells were cut out during the scan
+    tally: Tally | None = None
+
+
+class _Collector:
+    def __init__(self):
+        self.parts = []
+
+    def add(self, x):
+        self.parts.append(x)
+
+    def cat(self, dtype):
+        return np.concatenate(self.parts) if self.parts else np.empty(0, dtype)
+
+
+def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
+              dtype="float64", errors="raise") -> Scan:
+    """Scan the body from the current position of binary file `fh`.
+
+    Parameters
+    ----------
+    first_line_no : int
+        File line number (1-based) of the first body line.
+    delim : bytes
+        b"," or b"\\t".
+    ncols : int
+        Fields per line according to the header (timestamp included).
+    extract : list of int, optional
+        Field positions (1 .. ncols-1) whose cells to cut out and parse during the scan.
+    """
+    import codecs
+    dl = delim[0]
+    lines_c, stamps_c, values_c = _Collector(), _Collector(), _Collector()
+    blank = other = delims = 0
+    other_examples = []
+    ascii_ok, utf8 = True, codecs.getincrementaldecoder("utf-8")()
+    utf8_ok, sample = True, bytearray()
+    unterminated = False
+    line_no = first_line_no
+    tally = Tally(errors=errors) if extract is not None else None
+    k = len(extract) if extract is not None else 0
+    ext = np.asarray(extract, dtype=np.int64) if extract is not None else None
+    for chunk in line_chunks(fh):
+        arr = np.frombuffer(chunk, np.uint8)
+        if ascii_ok and not chunk.isascii():
+            ascii_ok = False
+        if not ascii_ok and utf8_ok:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError:
+                utf8_ok = False
+        nl = np.flatnonzero(arr == _LF)
+        ends = nl
+        if chunk[-1:] != b"\n":
+            ends = np.append(nl, len(chunk))
+            unterminated = True
+        starts = np.empty_like(ends)
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+        has_cr = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == _CR)
+        ends = ends - has_cr
+        length = ends - starts
+        first = arr[np.minimum(starts, len(arr) - 1)]
+        is_blank = length == 0
+        is_data = ~is_blank & ((first == _QUOTE) | ((first >= 48) & (first <= 57)))
+        is_other = ~is_blank & ~is_data
+        nos = line_no + np.arange(len(ends))
+        line_no += len(ends)
+        blank += int(is_blank.sum())
+        n_delims = int(np.count_nonzero(arr == dl))
+        if is_other.any():
+            for i in np.flatnonzero(is_other):
+                text = chunk[starts[i]:ends[i]]
+                n_delims -= text.count(delim)
+                other += 1
+                if len(other_examples) < KEEP_EXAMPLES:
+                    other_examples.append((int(nos[i]), text))
+        delims += n_delims
+        if not ascii_ok and len(sample) < 65536:
+            for i in np.flatnonzero(is_data | is_other)[:200]:
+                text = chunk[starts[i]:ends[i]]
+                if not text.isascii():
+                    sample += text[:4096] + b"\n"
+                if len(sample) >= 65536:
+                    break
+        ds, de = starts[is_data], ends[is_data]
+        lines_c.add(nos[is_data])
+        stamps_c.add(_stamps(chunk, arr, ds, de, delim))
+        if extract is not None:
+            values_c.add(_cut_cells(chunk, arr, ds, de, nos[is_data], ext, ncols, delim,
+                                    tally, dtype))
+    if not utf8_ok or not ascii_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+    values = None
+    if extract is not None:
+        values = (np.concatenate(values_c.parts) if values_c.parts
+                  else np.empty((0, k), dtype=dtype))
+    return Scan(data_lines=lines_c.cat(np.int64), stamps=stamps_c.cat(object), blank_lines=blank,
+                other_lines=other, other_examples=other_examples, delimiters=delims,
+                ascii=ascii_ok, utf8=utf8_ok, nonascii_sample=bytes(sample),
+                unterminated=unterminated, values=values, tally=tally)
+
+
+def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes) -> np.ndarray:
+    """First field of each data line; vectorised for the standard quoted 23-character form."""
+    out = np.empty(len(starts), dtype=object)
+    if not len(starts):
+        return out
+    n = len(arr)
+    w = _STAMP_LEN
+    ok = (ends - starts >= w + 2)
+    s_ok = starts[ok]
+    good = np.zeros(len(starts), bool)
+    if len(s_ok):
+        close = arr[np.minimum(s_ok + w + 1, n - 1)] == _QUOTE
+        after = s_ok + w + 2
+        e_ok = ends[ok]
+        tail = (after == e_ok) | (arr[np.minimum(after, n - 1)] == delim[0])
+        block = arr[(s_ok + 1)[:, None] + np.arange(w)]
+        clean = ~(block == _QUOTE).any(axis=1) & (block < 128).all(axis=1)
+        g = close & tail & clean & (arr[s_ok] == _QUOTE)
+        good[np.flatnonzero(ok)[g]] = True
+        if g.any():
+            text = np.ascontiguousarray(block[g]).view(f"S{w}").ravel().astype(f"U{w}")
+            out[good] = text.astype(object)
+    for i in np.flatnonzero(~good):
+        out[i] = first_field(chunk[starts[i]:ends[i]], delim).decode("latin-1")
+    return out
+
+
+def _cut_cells(chunk, arr, starts, ends, nos, ext, ncols, delim, tally: Tally, dtype):
+    """Cells of the selected fields of each data line, parsed; irregular lines carefully."""
+    rows = len(starts)
+    out = np.full((rows, len(ext)), np.nan, dtype=dtype)
+    if not rows:
+        return out
+    d = np.flatnonzero(arr == delim[0])
+    fi = np.searchsorted(d, starts)
+    li = np.searchsorted(d, ends)
+    regular = (li - fi) == ncols - 1
+    sdelim = delim.decode("latin-1")
+    if regular.any():
+        r = np.flatnonzero(regular)
+        base = fi[r][:, None]
+        cs = d[base + ext[None, :] - 1] + 1
+        last = ext == ncols - 1
+        ce = np.where(last[None, :], ends[r][:, None],
+                      d[np.minimum(base + ext[None, :], len(d) - 1)])
+        for ri, row in enumerate(r):
+            no = nos[row]
+            cells = []
+            for a, b in zip(cs[ri].tolist(), ce[ri].tolist()):
+                cell = chunk[a:b]
+                if cell[:1] == b'"' and len(cell) >= 2 and cell[-1:] == b'"':
+                    cell = cell[1:-1]
+                if b'"' in cell:  # stray quotes: leave this line to the careful parser
+                    cells = None
+                    break
+                cells.append(cell)
+            if cells is None:
+                tally.careful_row(chunk[starts[row]:ends[row]].decode("latin-1"), no, ext,
+                                  ncols, out[row], sdelim)
+                continue
+            vals = out[row]
+            for j, cell in enumerate(cells):
+                text = cell.decode("latin-1")
+                value, kind = classify(text)
+                vals[j] = value
+                if kind == NUMERIC:
+                    tally.numeric += 1
+                elif kind == MISSING:
+                    tally.missing += 1
+                else:
+                    tally.note_bad(no, int(ext[j]) + 1, text)
+    for row in np.flatnonzero(~regular):
+        tally.careful_row(chunk[starts[row]:ends[row]].decode("latin-1"), nos[row], ext,
+                          ncols, out[row], sdelim)
+    return out
+
+
+def data_lines(fh, delim: bytes):
+    """Yield (line without line end, is_data) for every body line, like `scan_body` sorts
+    them (blank lines are not data)."""
+    for chunk in line_chunks(fh):
+        parts = chunk.split(b"\n")
+        if chunk.endswith(b"\n"):
+            parts.pop()
+        for line in parts:
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            yield line, is_data_line(line)
+
+
+def filtered_body(fh) -> io.BytesIO:
+    """The data lines alone (console messages and blank lines removed), for the fast parser."""
+    out = io.BytesIO()
+    for line, ok in data_lines(fh, b","):
+        if ok:
+            out.write(line)
+            out.write(b"\n")
+    out.seek(0)
+    return out

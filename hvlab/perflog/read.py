@@ -1,0 +1,651 @@
+r"""Read Windows performance-log exports into a wide DataFrame.
+
+Formats: PDH-CSV and PDH-TSV 4.0 (PerfMon data collector sets, relog, typeperf -o,
+Export-Counter), typeperf console captures (with their "Exiting, please wait..." lines), and
+Get-Counter samples saved with Export-Csv (long form, pivoted to the same wide shape). BLG
+(binary) logs have no open parser: convert them with ``relog file.blg -f csv -o file.csv``.
+
+How it stays fast on logs of hundreds of MB: the header line is read and parsed here, one
+numpy pass over the bytes finds lines, timestamps and delimiter counts, and the values go to
+pandas' C parser in one call (only the selected columns with ``counters=``; with a handful of
+counters the cells are cut out during the scan instead). Only when that fails (a bad cell, a
+ragged row) is the body parsed again in blocks, each block by pandas where it can and cell by
+cell where it cannot, which is where a bad cell's exact line and column come from.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import math
+import os
+import re
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from hvlab.perflog._cells import PerfLogError, split_fields
+from hvlab.perflog._encoding import (choose_codepage, looks_utf16, normalise, sniff_bom)
+from hvlab.perflog._scan import Tally, data_lines, filtered_body, scan_body
+from hvlab.perflog.paths import LEVELS, CounterPath, lenient_counter_path, path_matcher
+
+__all__ = ["read_perflog", "PerfLogError"]
+
+_HEADER_CELL = re.compile(
+    r"\s*\(PDH-(CSV|TSV)\s+([0-9.]+)\)\s*(?:\((.*)\)\s*\(\s*([+-]?\d+)\s*\))?\s*", re.S)
+_STAMP_FORMATS = ("%m/%d/%Y %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
+                  "%m/%d/%Y %I:%M:%S %p", "ISO8601")
+_MAX_WARN = 10
+_EXTRACT_MAX = 16  # up to this many selected counters are cut out during the scan
+
+
+class _Src:
+    """Where the bytes come from: a file (streamed) or bytes in memory."""
+
+    def __init__(self, name: str, path=None, data: bytes | None = None):
+        self.name, self.path, self.data = name, path, data
+
+    def open(self, offset: int = 0):
+        fh = open(self.path, "rb") if self.path is not None else io.BytesIO(self.data)
+        if offset:
+            fh.seek(offset)
+        return fh
+
+
+def _source(obj) -> tuple[_Src, bool]:
+    """(_Src, given as text)."""
+    if isinstance(obj, (str, os.PathLike)):
+        path = os.fspath(obj)
+        if str(path).lower().endswith(".blg"):
+            raise PerfLogError(_blg_message(path))
+        return _Src(str(path), path=path), False
+    if hasattr(obj, "read"):
+        name = getattr(obj, "name", None)
+        name = name if isinstance(name, str) else "<buffer>"
+        if name.lower().endswith(".blg"):
+            raise PerfLogError(_blg_message(name))
+        content = obj.read()
+        if isinstance(content, str):
+            return _Src(name, data=content.encode("utf-8", "surrogatepass")), True
+        if isinstance(content, (bytes, bytearray, memoryview)):
+            return _Src(name, data=bytes(content)), False
+        raise TypeError(f"path_or_buffer.read() returned {type(content).__name__}; "
+                        "expected bytes or str")
+    raise TypeError(f"path_or_buffer must be a file name, os.PathLike or a file object, got "
+                    f"{type(obj).__name__} {obj!r:.60}")
+
+
+def _blg_message(name: str) -> str:
+    stem = re.sub(r"\.blg$", "", os.path.basename(name), flags=re.I) or "log"
+    return (f"{name}: a .blg file is Windows' binary log format, which no open-source library "
+            f"reads. Convert it on Windows with `relog {os.path.basename(name)} -f csv -o "
+            f"{stem}.csv` and read the CSV.")
+
+
+def _check_args(encoding, tz, dtype, errors):
+    if errors not in ("raise", "coerce"):
+        raise ValueError(f"errors must be 'raise' or 'coerce', got {errors!r}")
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a float dtype such as 'float64' or 'float32', got "
+                        f"{dtype!r}") from None
+    if dt.kind != "f":
+        raise ValueError(f"dtype must be a float dtype ('float64' or 'float32'), got {dtype!r}:"
+                         " missing cells are NaN")
+    if encoding is not None:
+        if not isinstance(encoding, str):
+            raise TypeError(f"encoding must be a str, got {type(encoding).__name__}")
+        try:
+            normalise(encoding)
+        except LookupError:
+            raise ValueError(f"encoding {encoding!r} is not a known codec; use e.g. 'cp1252', "
+                             "'cp1251', 'utf-8' or 'utf-16'") from None
+    if tz is not None:
+        try:
+            pd.Timestamp("2000-01-01").tz_localize(tz)
+        except Exception as exc:
+            raise ValueError(f"tz {tz!r} is not a time zone ({exc}); use an IANA name such "
+                             "as 'Europe/Berlin', 'UTC', or a tzinfo") from None
+    return dt
+
+
+def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype="float64",
+                 errors: str = "raise", counters=None) -> tuple[pd.DataFrame, dict]:
+    r"""Read a Windows performance-log export.
+
+    Parameters
+    ----------
+    path_or_buffer : str, os.PathLike or file object
+        A PDH-CSV / PDH-TSV 4.0 file (PerfMon, relog, typeperf, Export-Counter), a typeperf
+        console capture, or Get-Counter samples saved with Export-Csv. A ``.blg`` file raises
+        a PerfLogError saying how to convert it (``relog file.blg -f csv -o file.csv``).
+    encoding : str, optional
+        Text encoding. Default: a byte-order mark decides (UTF-8, UTF-16 LE/BE), else strict
+        UTF-8, else the Windows code page charset-normalizer detects (cp1252, cp1251, ...).
+    tz : str or tzinfo, optional
+        The zone the host's clock was in ("Europe/Berlin"). The wall-clock times are localised
+        in it (daylight saving included) instead of with the header's fixed bias.
+    dtype : {"float64", "float32"}
+        Value dtype (float32 halves the memory).
+    errors : {"raise", "coerce"}
+        A cell that is not a number (or a line with more fields than the header) raises a
+        PerfLogError naming file, line and column; with "coerce" the cell becomes NaN and is
+        counted (``bad_cells``; surplus fields in ``extra_cells``), and an unreadable
+        timestamp becomes NaT (``bad_times``).
+    counters : str, list of str or callable, optional
+        Read only these counters: wildcard patterns (``*``, ``?``; case-insensitive) matched
+        against the counter name ("Bytes Sent/sec", "Transfer Pass*"), or, when the pattern
+        starts with ``\``, against the path without host (``\Hyper-V VM Live Migration(*)\*``),
+        or with ``\\`` against the whole path. A callable gets each CounterPath.
+
+    Returns
+    -------
+    df : pandas.DataFrame
+        Index: DatetimeIndex "time" (tz-aware with the header's bias as a fixed offset named
+        after the header's zone, or `tz`; naive when the file has no zone). Columns:
+        MultiIndex (host, object, instance, counter); instance "" for objects without
+        instances. A counter path that appears twice is kept twice, the later copies with
+        " [2]", " [3]", ... appended to the counter name (see ``duplicate_paths``).
+    metadata : dict
+        ========================  ==========================================================
+        format                    "pdh-csv", "pdh-tsv", "typeperf-console", "get-counter-csv"
+        version                   PDH version in the header ("4.0"), None for Get-Counter
+        timezone                  zone name from the header (None if absent or broken)
+        bias_min                  header bias [min], UTC = local + bias (None if absent)
+        encoding                  the encoding used (e.g. "ascii", "utf-8", "cp1251")
+        rows, columns             shape of df
+        numeric_cells             cells holding a number
+        missing_cells             empty or " " cells, plus cells absent from short lines
+        bad_cells                 non-numeric cells read as NaN (errors="coerce")
+        absent_cells              of missing_cells, those past the end of a short line
+        extra_cells               fields beyond the header's width (errors="coerce")
+        interval_s                median sample interval [s] (None with < 2 rows)
+        start, end                first and last sample time (pandas.Timestamp or None)
+        paths                     the counter paths of df's columns as written, in file order
+        file_counters             counters in the file (before ``counters=``)
+        duplicate_paths           {path: times it appears} for paths seen more than once
+        console_lines             lines that are not data (typeperf messages): counted and
+                                  listed in console_text (first 20)
+        blank_lines               empty lines skipped
+        bad_times                 timestamps that could not be read (NaT)
+        bad_examples              first bad cells: dicts with line, column, path, text
+        warnings                  list of str: everything unusual that was tolerated
+        source, header_cell       file name; the first header cell as written
+        ========================  ==========================================================
+        Every cell is accounted for: rows * columns == numeric_cells + missing_cells +
+        bad_cells.
+
+    Raises
+    ------
+    PerfLogError
+        Not a readable log (the message names file, line and column and says what to do).
+    """
+    dt = _check_args(encoding, tz, dtype, errors)
+    src, text_input = _source(path_or_buffer)
+    warnings: list[str] = []
+    fh = src.open()
+    try:
+        head = fh.read(65536)
+    finally:
+        fh.close()
+    if not head:
+        raise PerfLogError(f"{src.name}: the file is empty (no header line)")
+    bom, bom_len = sniff_bom(head)
+    decode_as = reported = None  # codec for the bytes after the BOM; the name metadata gives
+    if text_input:
+        decode_as, reported = "utf-8", "str"
+    elif encoding is not None:
+        decode_as = reported = normalise(encoding)
+        if bom and _family(bom) == _family(decode_as):
+            decode_as = bom
+        else:
+            bom_len = 0
+        if decode_as == "utf-8-sig":
+            decode_as = "utf-8"
+    elif bom:
+        decode_as = bom
+        reported = "utf-8-sig" if bom == "utf-8" else bom
+    elif b"\0" in head:
+        guess = looks_utf16(head)
+        if not guess:
+            raise PerfLogError(
+                f"{src.name}: this is a binary file, not a CSV/TSV performance log. If it is "
+                f"a .blg log, convert it with `relog {os.path.basename(src.name)} -f csv -o "
+                "out.csv`; if it is UTF-16 text, pass encoding='utf-16'.")
+        decode_as = reported = guess
+        warnings.append(f"no byte-order mark, but the zero bytes say {guess}")
+    if decode_as and _family(decode_as) in ("utf-16", "utf-32"):
+        src, bom_len = _transcode(src, decode_as, bom_len, errors, warnings), 0
+        decode_as = "utf-8"
+    from hvlab.perflog._longform import is_longform_header, read_longform
+    fh = src.open(bom_len)
+    try:
+        pre, header, header_no, body_offset = _header_line(fh, src.name)
+    finally:
+        fh.close()
+    probe = header.lstrip(b" \t\"")
+    if not (probe.startswith(b"(PDH-CSV") or probe.startswith(b"(PDH-TSV")):
+        if is_longform_header(header, pre):
+            return read_longform(src, bom_len, decode_as, reported, tz=tz, dtype=dt, errors=errors,
+                                 counters=counters, warnings=warnings)
+        shown = header[:120].decode("latin-1")
+        raise PerfLogError(
+            f"{src.name} line {header_no}: not a performance log: expected a PDH-CSV/PDH-TSV "
+            f"header starting \"(PDH-CSV 4.0)\" or a Get-Counter Export-Csv header with Path, "
+            f"CookedValue and Timestamp columns; found {shown!r}")
+    return _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, tz=tz,
+                     dtype=dt,
+                     errors=errors, counters=counters, warnings=warnings)
+
+
+def _transcode(src: _Src, enc: str, bom_len: int, errors: str, warnings: list) -> _Src:
+    fh = src.open()
+    try:
+        raw = fh.read()
+    finally:
+        fh.close()
+    try:
+        text = raw[bom_len:].decode(enc)
+    except UnicodeDecodeError as exc:
+        if errors == "raise":
+            raise PerfLogError(f"{src.name}: byte {exc.start + bom_len} is not valid {enc} "
+                               f"({exc.reason}); the file may be truncated or damaged: pass "
+                               "errors='coerce' to read it anyway") from None
+        text = raw[bom_len:].decode(enc, errors="replace")
+        warnings.append(f"bytes that are not valid {enc} were replaced by U+FFFD "
+                        f"(first at byte {exc.start + bom_len})")
+    return _Src(src.name, data=text.encode("utf-8", "surrogatepass"))
+
+
+def _header_line(fh, name):
+    """(preamble lines, header bytes, header line number, body offset)."""
+    pre = []
+    no = 0
+    while True:
+        line = fh.readline()
+        if not line:
+            raise PerfLogError(f"{name}: no header line (the file holds only blank lines)"
+                               if no else f"{name}: the file is empty")
+        no += 1
+        text = line.rstrip(b"\r\n")
+        if not text.strip():
+            pre.append((no, text))
+            continue
+        if text.lstrip().startswith(b"#TYPE"):
+            pre.append((no, text))
+            continue
+        return pre, text, no, fh.tell()
+
+
+def _decode_header(header: bytes, enc: str) -> str:
+    return header.decode("utf-8" if enc == "ascii" else enc, errors="replace")
+
+
+def _family(codec: str) -> str:
+    codec = normalise(codec)
+    for fam in ("utf-8", "utf-16", "utf-32"):
+        if codec.startswith(fam):
+            return fam
+    return codec
+
+
+def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, tz, dtype,
+              errors, counters, warnings):
+    tsv = header.lstrip(b" \t\"").startswith(b"(PDH-TSV")
+    delim = "\t" if tsv else ","
+    bdelim = delim.encode()
+    # the header decides the encoding for now; the body may overrule it after the scan
+    if decode_as:
+        enc = decode_as
+    elif header.isascii():
+        enc = "ascii"
+    else:
+        try:
+            header.decode("utf-8")
+            enc = "utf-8"
+        except UnicodeDecodeError:
+            enc, note = choose_codepage(header, console=b"(PDH-CSV 4.0)\"," in header[:20])
+    cells = split_fields(_decode_header(header, enc), delim)
+    ncols = len(cells)
+    cps, sel, file_paths = _columns(cells, counters, src.name)
+    extract = sel if (counters is not None and 0 < len(sel) <= _EXTRACT_MAX
+                      and len(sel) * 8 <= ncols - 1) else None
+    fh = src.open(body_offset)
+    try:
+        scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim, ncols=ncols,
+                         extract=extract, dtype=dtype, errors=errors)
+    finally:
+        fh.close()
+    console = bool(scan.other_lines)
+    if not decode_as:
+        final = _final_encoding(enc, header, scan, console, warnings)
+        if final != enc:
+            enc = final
+            if not header.isascii():
+                cells = split_fields(_decode_header(header, enc), delim)
+                ncols2 = len(cells)
+                cps, sel2, file_paths = _columns(cells, counters, src.name)
+                if ncols2 != ncols or sel2 != sel:
+                    ncols, sel = ncols2, sel2
+                    extract = sel if extract is not None and sel else None
+                    fh = src.open(body_offset)
+                    try:
+                        scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim,
+                                         ncols=ncols, extract=extract, dtype=dtype,
+                                         errors=errors)
+                    finally:
+                        fh.close()
+    reported = reported or enc
+    text_enc = "utf-8" if enc == "ascii" else enc
+
+    n = len(scan.data_lines)
+    if extract is not None:
+        values, tally = scan.values, scan.tally
+    else:
+        values, tally = _values(src, body_offset, scan, sel, ncols, bdelim, dtype, errors)
+    sel_paths = {c: file_paths[c - 1] for c in sel}
+    if tally.must_stop:
+        raise _stop_error(src.name, tally, sel_paths, text_enc, ncols)
+
+    header_cell = cells[0]
+    m = _HEADER_CELL.fullmatch(header_cell)
+    version = timezone = bias = None
+    if m:
+        version = m.group(2)
+        if m.group(4) is not None:
+            timezone, bias = m.group(3), int(m.group(4))
+            if abs(bias) >= 24 * 60:
+                warnings.append(f"the header bias {bias} min is not a time-zone offset; times "
+                                "are left without a zone")
+                timezone = bias = None
+        else:
+            warnings.append("the header has no time zone (typeperf console output): times "
+                            "are the host's wall clock without a zone; pass tz= to localise")
+    else:
+        version_m = re.search(r"PDH-(?:CSV|TSV)\s+([0-9.]+)", header_cell)
+        version = version_m.group(1) if version_m else None
+        warnings.append(f"broken first header cell {header_cell!r}: no time zone or bias "
+                        "could be read; times are the host's wall clock without a zone (pass "
+                        "tz= to localise)")
+    if console or (m and m.group(4) is None):
+        fmt = "typeperf-console"
+    else:
+        fmt = "pdh-tsv" if tsv else "pdh-csv"
+
+    index, bad_times = _time_index(scan.stamps, scan.data_lines, src.name, errors, timezone,
+                                   bias, tz, warnings)
+    keys = [cps[c - 1].key for c in sel]
+    columns, dups = _unique_columns(keys, [file_paths[c - 1] for c in sel], warnings)
+    df = pd.DataFrame(values, index=index, columns=columns, copy=False)
+
+    _warn_lines(tally, scan, warnings, text_enc, src.name)
+    if scan.unterminated and n:
+        warnings.append(f"the last line (line {int(scan.data_lines[-1])}) has no line end: "
+                        "the file may have been copied while being written")
+    meta = _metadata(
+        fmt=fmt, version=version, timezone=timezone, bias=bias, enc=reported, df=df, tally=tally,
+        paths=[file_paths[c - 1] for c in sel], file_counters=ncols - 1, dups=dups,
+        scan=scan, bad_times=bad_times, warnings=warnings, name=src.name,
+        header_cell=header_cell, sel_paths=sel_paths, text_enc=text_enc, pre=pre)
+    return df, meta
+
+
+def _columns(cells, counters, name):
+    """(CounterPaths of every header path, selected field positions, raw path texts)."""
+    file_paths = cells[1:]
+    cps = []
+    for raw in file_paths:
+        cp, _problem = lenient_counter_path(raw)
+        cps.append(cp)
+    if counters is None:
+        sel = list(range(1, len(cells)))
+    else:
+        match = path_matcher(counters)
+        sel = [i + 1 for i, (cp, raw) in enumerate(zip(cps, file_paths)) if match(cp, raw)]
+        if not sel:
+            some = ", ".join(repr(p) for p in file_paths[:5]) or "none"
+            raise PerfLogError(f"{name}: counters={counters!r} matched none of the "
+                               f"{len(file_paths)} counters in the file (first: {some})")
+    return cps, sel, file_paths
+
+
+def _final_encoding(enc, header, scan, console, warnings):
+    if enc == "ascii" and scan.ascii:
+        return "ascii"
+    if enc in ("ascii", "utf-8") and scan.utf8:
+        return "utf-8"
+    sample = header + b"\n" + scan.nonascii_sample
+    page, note = choose_codepage(sample, console=console)
+    if note:
+        warnings.append(note)
+    return page
+
+
+def _values(src, body_offset, scan, sel, ncols, bdelim, dtype, errors):
+    """(values array, Tally): pandas in one go, else block by block."""
+    n, k = len(scan.data_lines), len(sel)
+    tally = Tally(errors=errors)
+    if k == 0 or n == 0:
+        return np.empty((n, k), dtype=dtype), tally
+    if scan.delimiters == n * (ncols - 1):
+        fh = src.open(body_offset)
+        try:
+            body = filtered_body(fh) if scan.other_lines else fh
+            values = _pandas(body, sel, ncols, bdelim, dtype)
+        except Exception:  # noqa: BLE001 - any failure: the careful path will say what is wrong
+            values = None
+        finally:
+            fh.close()
+        if values is not None and values.shape == (n, k):
+            missing = int(np.count_nonzero(np.isnan(values)))
+            tally.missing, tally.numeric = missing, n * k - missing
+            return values, tally
+    return _blockwise(src, body_offset, scan, sel, ncols, bdelim, dtype, tally)
+
+
+def _pandas(body, sel, ncols, bdelim, dtype) -> np.ndarray:
+    frame = pd.read_csv(body, sep=bdelim.decode(), header=None, names=list(range(ncols)),
+                        usecols=sel, dtype=dtype, na_values=[" ", ""], keep_default_na=False,
+                        engine="c", quotechar='"', skip_blank_lines=True, encoding="utf-8",
+                        index_col=False)
+    if list(frame.columns) != list(sel):
+        frame = frame[sel]
+    return frame.to_numpy(dtype=dtype)
+
+
+def _blockwise(src, body_offset, scan, sel, ncols, bdelim, dtype, tally):
+    n, k = len(scan.data_lines), len(sel)
+    out = np.full((n, k), np.nan, dtype=dtype)
+    per_block = max(1, 1_000_000 // max(ncols, 1))
+    sdelim = bdelim.decode()
+    sel_arr = np.asarray(sel)
+    pos = 0
+    block: list[bytes] = []
+
+    def flush():
+        nonlocal pos
+        rows = len(block)
+        nos = scan.data_lines[pos:pos + rows]
+        joined = b"\n".join(block)
+        done = False
+        if (joined.count(bdelim) == rows * (ncols - 1) and b"\0" not in joined
+                and b"\r" not in joined):
+            try:
+                vals = _pandas(io.BytesIO(joined), sel, ncols, bdelim, dtype)
+                if vals.shape == (rows, k):
+                    out[pos:pos + rows] = vals
+                    missing = int(np.count_nonzero(np.isnan(vals)))
+                    tally.missing += missing
+                    tally.numeric += rows * k - missing
+                    done = True
+            except Exception:  # noqa: BLE001 - parse those lines carefully instead
+                pass
+        if not done:
+            for i, line in enumerate(block):
+                tally.careful_row(line.decode("latin-1"), nos[i], sel_arr, ncols,
+                                  out[pos + i], sdelim)
+                if tally.must_stop:
+                    break
+        pos += rows
+        block.clear()
+
+    fh = src.open(body_offset)
+    try:
+        for line, is_data in data_lines(fh, bdelim):
+            if not is_data:
+                continue
+            block.append(line)
+            if len(block) >= per_block:
+                flush()
+                if tally.must_stop:
+                    return out, tally
+        if block:
+            flush()
+    finally:
+        fh.close()
+    return out, tally
+
+
+def _stop_error(name, tally, sel_paths, text_enc, ncols) -> PerfLogError:
+    if tally.bad_examples:
+        line, col, text = tally.bad_examples[0]
+        path = sel_paths.get(col - 1, "")
+        shown = text.encode("latin-1", "replace").decode(text_enc, "replace")
+        return PerfLogError(
+            f"{name} line {line}, column {col} ({path!r}): {shown!r:.80} is not a number; "
+            "pass errors='coerce' to read such cells as NaN (counted in "
+            "metadata['bad_cells'])")
+    line, nf = tally.long_examples[0]
+    return PerfLogError(
+        f"{name} line {line}: {nf} fields, but the header has {ncols} columns (a damaged or "
+        "ragged line); pass errors='coerce' to drop the surplus fields "
+        "(counted in metadata['extra_cells'])")
+
+
+def _time_index(stamps, lines, name, errors, timezone, bias, tz, warnings):
+    n = len(stamps)
+    if n == 0:
+        idx = pd.DatetimeIndex([], dtype="datetime64[ns]", name="time")
+    else:
+        idx = None
+        todo = np.ones(n, bool)
+        parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        for fmt in _STAMP_FORMATS:
+            part = pd.to_datetime(pd.Series(stamps[todo], dtype=object), format=fmt,
+                                  errors="coerce")
+            got = part.notna().to_numpy()
+            if got.any():
+                where = np.flatnonzero(todo)[got]
+                parsed[where] = part.to_numpy(dtype="datetime64[ns]")[got]
+                todo[where] = False
+            if not todo.any():
+                break
+        idx = pd.DatetimeIndex(parsed, name="time")
+    bad = int(idx.isna().sum())
+    if bad:
+        first = int(np.flatnonzero(idx.isna())[0])
+        if errors == "raise":
+            raise PerfLogError(
+                f"{name} line {int(lines[first])}, column 1: {str(stamps[first])!r:.60} is "
+                "not a timestamp (expected MM/DD/YYYY HH:MM:SS.fff); pass errors='coerce' to "
+                "read it as NaT (counted in metadata['bad_times'])")
+        warnings.append(f"{bad} timestamps could not be read and are NaT (first at line "
+                        f"{int(lines[first])}: {str(stamps[first])!r:.60})")
+    idx = _localise(idx, tz, timezone, bias, name, warnings)
+    return idx.rename("time"), bad
+
+
+def _localise(idx, tz, timezone, bias, name, warnings):
+    """Wall-clock index -> tz-aware: in `tz` when given, else at the header's fixed bias."""
+    if tz is not None:
+        try:
+            idx = idx.tz_localize(tz, ambiguous="infer", nonexistent="raise")
+        except Exception as exc:  # noqa: BLE001 - pandas/zoneinfo raise several kinds
+            raise PerfLogError(
+                f"{name}: the wall-clock times cannot be placed in tz={tz!r}: {exc}. The "
+                "times may not be from that zone; omit tz= to use the header's bias") from None
+        if bias is not None and len(idx) and not pd.isna(idx[0]):
+            off = idx[0].utcoffset()
+            if off is not None and int(off.total_seconds() // 60) != -bias:
+                warnings.append(f"tz={tz!r} puts the first sample at UTC offset {off}; the "
+                                f"header's bias {bias} min says {-bias} min")
+    elif bias is not None:
+        offset = _dt.timedelta(minutes=-bias)
+        zone = _dt.timezone(offset, timezone) if timezone else _dt.timezone(offset)
+        idx = idx.tz_localize(zone)
+    return idx
+
+
+def _interval(index) -> float | None:
+    """Median step between valid sample times [s] (None with fewer than 2)."""
+    valid = index[~index.isna()]
+    if len(valid) < 2:
+        return None
+    naive = valid.tz_convert(None) if valid.tz is not None else valid
+    steps = np.diff(naive.asi8)
+    return float(np.median(steps)) * pd.Timedelta(1, unit=naive.unit).total_seconds()
+
+
+def _unique_columns(keys, raws, warnings):
+    counts = Counter(keys)
+    dups = {}
+    if len(counts) == len(keys):
+        return pd.MultiIndex.from_tuples(keys, names=list(LEVELS)) if keys else \
+            pd.MultiIndex.from_arrays([[]] * 4, names=list(LEVELS)), dups
+    seen: Counter = Counter()
+    out = []
+    for key, raw in zip(keys, raws):
+        seen[key] += 1
+        if counts[key] > 1:
+            dups[raw] = counts[key]
+        if seen[key] > 1:
+            key = key[:3] + (f"{key[3]} [{seen[key]}]",)
+        out.append(key)
+    for raw, times in list(dups.items())[:_MAX_WARN]:
+        warnings.append(f"{raw!r} appears {times} times; all kept, the later ones as "
+                        f"'... [2]', '... [3]' in the counter level")
+    return pd.MultiIndex.from_tuples(out, names=list(LEVELS)), dups
+
+
+def _warn_lines(tally, scan, warnings, text_enc, name):
+    if scan.other_lines:
+        shown = "; ".join(f"line {no}: {t.decode(text_enc, 'replace')!r:.60}"
+                          for no, t in scan.other_examples[:3])
+        warnings.append(f"{scan.other_lines} lines are not data (console messages) and were "
+                        f"skipped: {shown}")
+    if tally.short_lines:
+        shown = ", ".join(f"line {no} ({nf} fields)" for no, nf in tally.short_examples[:5])
+        warnings.append(f"{tally.short_lines} lines have fewer fields than the header "
+                        f"({shown}); their {tally.absent} absent cells read as missing")
+    if tally.long_lines:
+        shown = ", ".join(f"line {no} ({nf} fields)" for no, nf in tally.long_examples[:5])
+        warnings.append(f"{tally.long_lines} lines have more fields than the header "
+                        f"({shown}); {tally.extra} surplus cells were dropped")
+    if tally.bad:
+        line, col, text = tally.bad_examples[0]
+        warnings.append(f"{tally.bad} cells are not numbers and read as NaN (first at line "
+                        f"{line}, column {col}: {text!r:.40})")
+
+
+def _metadata(*, fmt, version, timezone, bias, enc, df, tally, paths, file_counters, dups, scan,
+              bad_times, warnings, name, header_cell, sel_paths, text_enc, pre):
+    valid = df.index[~df.index.isna()]
+    interval = _interval(df.index)
+    return {
+        "format": fmt, "version": version, "timezone": timezone, "bias_min": bias,
+        "encoding": enc, "rows": int(df.shape[0]), "columns": int(df.shape[1]),
+        "numeric_cells": int(tally.numeric), "missing_cells": int(tally.missing),
+        "bad_cells": int(tally.bad), "absent_cells": int(tally.absent),
+        "extra_cells": int(tally.extra), "interval_s": interval,
+        "start": valid.min() if len(valid) else None,
+        "end": valid.max() if len(valid) else None,
+        "paths": list(paths), "file_counters": int(file_counters),
+        "duplicate_paths": dups, "console_lines": int(scan.other_lines),
+        "console_text": [t.decode(text_enc, "replace") for _, t in scan.other_examples],
+        "blank_lines": int(scan.blank_lines) + sum(1 for _, t in pre if not t.strip()),
+        "bad_times": int(bad_times),
+        "bad_examples": [{"line": ln, "column": c, "path": sel_paths.get(c - 1, ""),
+                          "text": t} for ln, c, t in tally.bad_examples],
+        "warnings": warnings, "source": name, "header_cell": header_cell,
+    }
