@@ -8,6 +8,9 @@ Windows Server 2012 Hyper-V.
 from hvlab import analytic
 from hvlab.models import (live_migration, quick_migration, smb_live_migration,
                           storage_migration)
+from hvlab import perflog
+from hvlab.perflog import (CounterPath, PerfLogError, parse_counter_path, read_perflog,
+                           read_perflogs, write_perflog)
 from hvlab.params import (PRESETS, VM, WS2008R2, WS2012, WS2012R2, Link, MigrationSettings,
                           SmbShare, Storage, preset)
 from hvlab.results import DrainResult, MigrationResult
@@ -28,6 +31,8 @@ def __getattr__(name):
     raise AttributeError(f"module 'hvlab' has no attribute {name!r}")
 
 __all__ = [
+    "perflog", "read_perflog", "read_perflogs", "write_perflog", "parse_counter_path",
+    "CounterPath", "PerfLogError",
     "VM", "Link", "Storage", "SmbShare", "MigrationSettings", "WS2008R2", "WS2012", "WS2012R2",
     "PRESETS", "preset", "live_migration", "quick_migration", "analytic", "plotting",
     "storage_migration", "smb_live_migration",

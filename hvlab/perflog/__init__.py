@@ -9,7 +9,8 @@ from __future__ import annotations
 from hvlab.perflog.paths import CounterPath, parse_counter_path
 from hvlab.perflog.read import PerfLogError, read_perflog
 from hvlab.perflog.write import write_perflog
+from hvlab.perflog.multi import read_perflogs
 from hvlab.perflog.analysis import estimate, find_migrations  # noqa: E402 (A2's module)
 
 __all__: list[str] = ["CounterPath", "parse_counter_path", "PerfLogError", "read_perflog",
-                      "write_perflog", "find_migrations", "estimate"]
+                      "read_perflogs", "write_perflog", "find_migrations", "estimate"]

@@ -181,6 +181,19 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
     PerfLogError
         Not a readable log (the message names file, line and column and says what to do).
     """
+    return _read(path_or_buffer, encoding=encoding, tz=tz, dtype=dtype, errors=errors,
+                 counters=counters)
+
+
+def read_header(path_or_buffer, *, encoding: str | None = None, counters=None, **_ignored):
+    """What a log's header says, without reading its values: dict with format, version,
+    timezone, bias_min, encoding, paths (as written) and keys (column tuples). A Get-Counter
+    export has no header to speak of and is read whole."""
+    return _read(path_or_buffer, encoding=encoding, tz=None, dtype="float64", errors="coerce",
+                 counters=counters, header_only=True)
+
+
+def _read(path_or_buffer, *, encoding, tz, dtype, errors, counters, header_only=False):
     dt = _check_args(encoding, tz, dtype, errors)
     src, text_input = _source(path_or_buffer)
     warnings: list[str] = []
@@ -227,16 +240,21 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
     probe = header.lstrip(b" \t\"")
     if not (probe.startswith(b"(PDH-CSV") or probe.startswith(b"(PDH-TSV")):
         if is_longform_header(header, pre):
-            return read_longform(src, bom_len, decode_as, reported, tz=tz, dtype=dt, errors=errors,
-                                 counters=counters, warnings=warnings)
+            df, meta = read_longform(src, bom_len, decode_as, reported, tz=tz, dtype=dt,
+                                     errors=errors, counters=counters, warnings=warnings)
+            if header_only:
+                return {**{k: meta[k] for k in ("format", "version", "timezone", "bias_min",
+                                                "encoding", "paths", "warnings")},
+                        "keys": list(df.columns)}
+            return df, meta
         shown = header[:120].decode("latin-1")
         raise PerfLogError(
             f"{src.name} line {header_no}: not a performance log: expected a PDH-CSV/PDH-TSV "
             f"header starting \"(PDH-CSV 4.0)\" or a Get-Counter Export-Csv header with Path, "
             f"CookedValue and Timestamp columns; found {shown!r}")
     return _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, tz=tz,
-                     dtype=dt,
-                     errors=errors, counters=counters, warnings=warnings)
+                     dtype=dt, errors=errors, counters=counters, warnings=warnings,
+                     header_only=header_only)
 
 
 def _transcode(src: _Src, enc: str, bom_len: int, errors: str, warnings: list) -> _Src:
@@ -291,7 +309,7 @@ def _family(codec: str) -> str:
 
 
 def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, tz, dtype,
-              errors, counters, warnings):
+              errors, counters, warnings, header_only=False):
     tsv = header.lstrip(b" \t\"").startswith(b"(PDH-TSV")
     delim = "\t" if tsv else ","
     bdelim = delim.encode()
@@ -309,6 +327,12 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     cells = split_fields(_decode_header(header, enc), delim)
     ncols = len(cells)
     cps, sel, file_paths = _columns(cells, counters, src.name)
+    if header_only:
+        version, timezone, bias, _ = parse_header_cell(cells[0], warnings)
+        return {"format": "pdh-tsv" if tsv else "pdh-csv", "version": version,
+                "timezone": timezone, "bias_min": bias, "encoding": reported or enc,
+                "paths": [file_paths[c - 1] for c in sel],
+                "keys": [cps[c - 1].key for c in sel], "warnings": warnings}
     extract = sel if (counters is not None and 0 < len(sel) <= _EXTRACT_MAX
                       and len(sel) * 8 <= ncols - 1) else None
     fh = src.open(body_offset)
@@ -349,26 +373,8 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
         raise _stop_error(src.name, tally, sel_paths, text_enc, ncols)
 
     header_cell = cells[0]
-    m = _HEADER_CELL.fullmatch(header_cell)
-    version = timezone = bias = None
-    if m:
-        version = m.group(2)
-        if m.group(4) is not None:
-            timezone, bias = m.group(3), int(m.group(4))
-            if abs(bias) >= 24 * 60:
-                warnings.append(f"the header bias {bias} min is not a time-zone offset; times "
-                                "are left without a zone")
-                timezone = bias = None
-        else:
-            warnings.append("the header has no time zone (typeperf console output): times "
-                            "are the host's wall clock without a zone; pass tz= to localise")
-    else:
-        version_m = re.search(r"PDH-(?:CSV|TSV)\s+([0-9.]+)", header_cell)
-        version = version_m.group(1) if version_m else None
-        warnings.append(f"broken first header cell {header_cell!r}: no time zone or bias "
-                        "could be read; times are the host's wall clock without a zone (pass "
-                        "tz= to localise)")
-    if console or (m and m.group(4) is None):
+    version, timezone, bias, has_zone = parse_header_cell(header_cell, warnings)
+    if console or (version is not None and not has_zone and _HEADER_CELL.fullmatch(header_cell)):
         fmt = "typeperf-console"
     else:
         fmt = "pdh-tsv" if tsv else "pdh-csv"
@@ -389,6 +395,29 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
         scan=scan, bad_times=bad_times, warnings=warnings, name=src.name,
         header_cell=header_cell, sel_paths=sel_paths, text_enc=text_enc, pre=pre)
     return df, meta
+
+
+def parse_header_cell(cell: str, warnings: list) -> tuple:
+    """(version, timezone, bias_min, has_zone) from the first header cell; problems go to
+    `warnings`."""
+    m = _HEADER_CELL.fullmatch(cell)
+    if not m:
+        version_m = re.search(r"PDH-(?:CSV|TSV)\s+([0-9.]+)", cell)
+        warnings.append(f"broken first header cell {cell!r}: no time zone or bias could be "
+                        "read; times are the host's wall clock without a zone (pass tz= to "
+                        "localise)")
+        return (version_m.group(1) if version_m else None), None, None, False
+    version = m.group(2)
+    if m.group(4) is None:
+        warnings.append("the header has no time zone (typeperf console output): times are "
+                        "the host's wall clock without a zone; pass tz= to localise")
+        return version, None, None, False
+    timezone, bias = m.group(3), int(m.group(4))
+    if abs(bias) >= 24 * 60:
+        warnings.append(f"the header bias {bias} min is not a time-zone offset; times are "
+                        "left without a zone")
+        return version, None, None, False
+    return version, timezone, bias, True
 
 
 def _columns(cells, counters, name):
