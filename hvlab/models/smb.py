@@ -52,15 +52,21 @@ def handle_move_s(open_files: int, settings: MigrationSettings,
     return open_files * per_file / 1000.0
 
 
+def on_blackout_start(fragment, log: dict, callback):
+    """Wrap a `run_precopy` fragment: call `callback()` once, as soon as its blackout starts
+    (at that same simulated instant). Use as ``yield from on_blackout_start(...)``."""
+    done = False
+    for event in fragment:
+        if not done and "blackout_start_s" in log:
+            callback()
+            done = True
+        yield event
+
+
 def pause_stream_in_blackout(fragment, pool: SharedResources, log: dict, key):
     """Wrap a `run_precopy` fragment: when its blackout starts, stop the stream `key` (the
     paused VM does no I/O). Use as ``yield from pause_stream_in_blackout(...)``."""
-    paused = False
-    for event in fragment:
-        if not paused and "blackout_start_s" in log:
-            pool.remove_stream(key)
-            paused = True
-        yield event
+    return on_blackout_start(fragment, log, lambda: pool.remove_stream(key))
 
 
 def smb_live_migration(vm: VM, link: Link, share: SmbShare,
@@ -221,4 +227,4 @@ def smb_result(vm, settings, plan, pool, log, share, *, open_files, handles_s, s
 
 
 __all__ = ["smb_live_migration", "DEFAULT_OPEN_FILES", "handle_move_s", "smb_result",
-           "pause_stream_in_blackout", "check_open_files"]
+           "pause_stream_in_blackout", "on_blackout_start", "check_open_files"]

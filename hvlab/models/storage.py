@@ -448,8 +448,10 @@ class SharedResources(FairSharePipe):
             for r, w in f.uses:
                 r.used += f.rate * w
         for r in resources:
-            r.scale = (min(1.0, max(r.capacity - r.used, 0.0) / r.offered) if r.offered > 0
-                       else 1.0)
+            room = max(r.capacity - r.used, 0.0)
+            # served in full unless it exceeds the room by more than float rounding
+            r.scale = (1.0 if r.offered <= room + 1e-12 * r.capacity
+                       else min(1.0, room / r.offered))
         for s in self.streams.values():
             s.scale = min((r.scale for r, _ in s.uses), default=1.0)
 

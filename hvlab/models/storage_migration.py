@@ -73,7 +73,8 @@ def chunk_copy_bytes(chunk_bytes: float, disk_bytes: float, mirrored_bytes: floa
     if write_bytes_s <= 0 or not copy_bytes_s > 0 or math.isinf(copy_bytes_s):
         return chunk_bytes * fresh
     x = chunk_bytes * write_bytes_s * fresh / (copy_bytes_s * disk_bytes)
-    return copy_bytes_s * disk_bytes / write_bytes_s * math.log1p(x)
+    # r D / w * log1p(x) written as c e^(-M0/D) log1p(x) / x: no overflow for tiny w
+    return chunk_bytes * fresh * (math.log1p(x) / x if x > 1e-12 else 1.0 - x / 2)
 
 
 def copy_time_closed_form(disk_bytes: float, write_bytes_s: float, copy_bytes_s: float) -> float:
@@ -152,13 +153,23 @@ class StorageMove:
         """The guest's I/O runs against the source (from the start)."""
         self.pool.add_stream(("guest", self.tag), 1.0, self.before_w, tag=self.guest_tag)
 
+    def stop_mirror(self) -> None:
+        """End the mirror (at the switch, or when the VM is paused for its blackout)."""
+        log = self.log
+        if "mirror_end_s" not in log:
+            log["mirrored"] = self.pool.remove_stream(("mirror", self.tag))
+            log["mirror_end_s"] = self.pool.env.now()
+
+    def pause(self) -> None:
+        """The VM is paused (live-migration blackout): no guest I/O, no mirrored writes."""
+        self.stop_mirror()
+        self.pool.remove_stream(("guest", self.tag))
+
     def switch(self) -> None:
         """End the mirror; the guest's I/O now runs against the target."""
-        log = self.log
-        log["mirrored"] = self.pool.remove_stream(("mirror", self.tag))
-        log["mirror_end_s"] = self.pool.env.now()
+        self.stop_mirror()
         self.pool.add_stream(("guest", self.tag), 1.0, self.after_w, tag=self.guest_tag)
-        log["switch_s"] = self.pool.env.now()
+        self.log["switch_s"] = self.pool.env.now()
 
     # ---- the copy (process fragment) --------------------------------------------------
     def copy(self, component: sim.Component):
@@ -226,6 +237,7 @@ class StorageMove:
         src_u = self._util(self.src_key, t)
         tgt_u = self._util(self.tgt_key, t)
         lat, _, _ = self._latency(t, src_u, tgt_u)
+        lat = np.where(guest > 0, lat, np.nan)  # paused VM: no guest I/O
         switch = log.get("switch_s", math.inf)
         on_src = t < switch
         frame = pd.DataFrame({
@@ -268,7 +280,8 @@ class StorageMove:
         mean, reads, writes = self._latency(t, src_u, tgt_u)
         dt = np.diff(t, append=t[-1])
         a, b = during
-        inside = (t >= a) & (t < b) & (dt > 0)
+        served = frame["guest_served_frac"].to_numpy()
+        inside = (t >= a) & (t < b) & (dt > 0) & (served > 0)
         fw = write_fraction(self.vm)
         if inside.any():
             w = dt[inside]
@@ -280,7 +293,7 @@ class StorageMove:
             p95 = during_mean * P95_FACTOR
         before, after = float(mean[0]), float(mean[-1])
         peak = float(frame["array_util_frac"].max())
-        saturated = float(np.sum(dt[(frame["guest_served_frac"].to_numpy() < 1 - 1e-9)]))
+        saturated = float(np.sum(dt[(served > 0) & (served < 1 - 1e-9)]))
         log = self.log
         copy_s = log.get("copy_end_s", 0.0) - log.get("copy_start_s", 0.0)
         return {
