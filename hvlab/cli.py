@@ -11,6 +11,7 @@ import sys
 SUBCOMMAND_MODULES = [
     "hvlab.cli_models",
     "hvlab.cli_sweep",
+    "hvlab.perflog.cli",
 ]
 
 

@@ -10,7 +10,9 @@ from hvlab.perflog.paths import CounterPath, parse_counter_path
 from hvlab.perflog.read import PerfLogError, read_perflog
 from hvlab.perflog.write import write_perflog
 from hvlab.perflog.multi import read_perflogs
+from hvlab.perflog.catalogue import CounterInfo, catalogue, describe, label, select
 from hvlab.perflog.analysis import estimate, find_migrations  # noqa: E402 (A2's module)
 
 __all__: list[str] = ["CounterPath", "parse_counter_path", "PerfLogError", "read_perflog",
-                      "read_perflogs", "write_perflog", "find_migrations", "estimate"]
+                      "read_perflogs", "write_perflog", "find_migrations", "estimate",
+                      "select", "describe", "label", "catalogue", "CounterInfo"]

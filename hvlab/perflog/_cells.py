@@ -21,6 +21,8 @@ class PerfLogError(ValueError):
     """A performance log could not be read. The message names the file and, where it applies,
     the line and column (both 1-based) and what to do about it."""
 
+    __module__ = "hvlab.perflog"
+
 
 def classify(text: str) -> tuple[float, int]:
     """(value, kind) for one cell: kind NUMERIC, MISSING (blank, e.g. PDH's ``" "``) or BAD."""
