@@ -337,3 +337,46 @@ def test_struggling_array_shows_in_latency_and_idle_time():
         assert idle.mean() == pytest.approx(100 * (1 - r.details["peak_array_util_frac"]),
                                             abs=1.0)
     assert seen[0.6] > 5 * seen[0.0]  # the struggling array is slow before the move
+
+
+def test_shared_nothing_storage_follows_the_vm_to_the_destination():
+    vm = hv.VM(name="app02", memory_gib=2, dirty_rate_mib_s=15, disk_gib=4, disk_read_mib_s=5,
+               disk_write_mib_s=3, disk_iops=200, storage="local")
+    r = hv.shared_nothing_migration(vm, hv.Link(gbps=1), hv.Storage(name="a"),
+                                    hv.Storage(name="b"))
+    frame = sim.result_to_frame(r, destination="HV02", lead_s=5, tail_s=5)
+    # the memory stream is the passes' wire bytes; the NIC carries the copy and mirror too
+    tcp = counter(frame, "TCP Transport: Bytes Sent/sec", host="HV01")
+    assert integral(tcp) == pytest.approx(r.passes["wire_bytes"].sum(), rel=1e-9)
+    nic = counter(frame, "Bytes Sent/sec", "Network Interface", host="HV01")
+    assert integral(nic) == pytest.approx(r.network_bytes * 1514 / 1460, rel=1e-9)
+    assert ("HV01", "PhysicalDisk", "1 E:", "Disk Read Bytes/sec") in frame
+    assert ("HV02", "PhysicalDisk", "2 F:", "Disk Write Bytes/sec") in frame
+    assert ("HV01", "PhysicalDisk", "2 F:", "Disk Write Bytes/sec") not in frame
+    inst = "D:-Hyper-V-Virtual Hard Disks-app02.vhdx"
+    here = frame[("HV01", "Hyper-V Virtual Storage Device", inst, "Read Bytes/sec")]
+    there = frame[("HV02", "Hyper-V Virtual Storage Device", inst, "Read Bytes/sec")]
+    t = sample_seconds(frame)
+    moved = r.phases.set_index("phase").loc["blackout", "end_s"]
+    assert here[t < moved].iloc[1:].notna().all() and here[t >= moved].isna().all()
+    assert there[t < moved].isna().all() and there[t >= moved].notna().all()
+    assert np.allclose(there[t > moved + 1], vm.disk_read_mib_s * MIB)
+    reads = integral(frame[("HV01", "PhysicalDisk", "1 E:", "Disk Read Bytes/sec")])
+    guest = integral(here.fillna(0)) + integral(there.fillna(0))
+    assert reads - integral(here.fillna(0)) == pytest.approx(r.storage_read_bytes, rel=1e-6)
+    assert guest > 0
+
+
+def test_smb_live_migration_shows_the_share_not_local_disks():
+    vm = hv.VM(name="app03", memory_gib=2, dirty_rate_mib_s=15, disk_read_mib_s=5,
+               disk_write_mib_s=3, disk_iops=200, storage="smb")
+    r = hv.smb_live_migration(vm, hv.Link(gbps=1), hv.SmbShare())
+    frame = sim.result_to_frame(r)
+    assert not any(c[1] == "PhysicalDisk" for c in frame.columns)
+    share = [c for c in frame.columns if c[1] == "SMB Client Shares"]
+    assert {c[3] for c in share} == {"Read Bytes/sec", "Write Bytes/sec", "Avg. sec/Read",
+                                     "Avg. sec/Write"}
+    read = frame[("HV01", "SMB Client Shares", "\\\\fs01\\vms", "Read Bytes/sec")]
+    assert np.allclose(read.iloc[1:4], vm.disk_read_mib_s * MIB)  # before the move
+    assert integral(counter(frame, "TCP Transport: Bytes Sent/sec")) == \
+        pytest.approx(r.passes["wire_bytes"].sum(), rel=1e-9)

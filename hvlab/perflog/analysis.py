@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hvlab.params import (GIB, MIB, PAGE_BYTES, TCP_EFFICIENCY, VM, WS2012, Link,
-                          MigrationSettings)
+from hvlab.params import (GIB, MIB, PAGE_BYTES, TCP_EFFICIENCY, VM, WS2008R2, WS2012, WS2012R2,
+                          Link, MigrationSettings)
 from hvlab.perflog import simulate as sim_names
 
 STANDARD_GBPS = sim_names.STANDARD_GBPS
@@ -288,7 +288,7 @@ def _fit(seg: _Segment, line_bytes_s: float | None = None) -> _Fit | None:
     elif later_seen and complete:
         k = later_seen[0]
         memory = _solve_memory(sizes[k] * PAGE_BYTES, k, sent, n,
-                               high=n >= WS2012.max_passes)
+                               high=n in PASS_CAPS)
         memory_known = True
         notes.append(f"memory: pass 1 not seen; from the pages of pass {k} and the byte "
                      "balance (geometric passes)")
@@ -310,6 +310,9 @@ def _fit(seg: _Segment, line_bytes_s: float | None = None) -> _Fit | None:
     later = [sizes[k] for k in sorted(sizes) if 2 <= k <= n]
     plateau = len(later) >= 2 and (max(later) - min(later)) <= 0.01 * max(later)
     working_set = float(np.mean(later)) * PAGE_BYTES if plateau else None
+    seen_after = [sizes[k] * PAGE_BYTES for k in sizes if k >= 2 and (k <= n or complete)]
+    if memory_known and any(v >= 0.99 * memory for v in seen_after):
+        plateau, working_set = True, None  # the whole memory was dirty again: saturated
     if pairs:
         rate, k = max(pairs)
         method = "pass_pages"
@@ -352,11 +355,18 @@ def _fit(seg: _Segment, line_bytes_s: float | None = None) -> _Fit | None:
                 working_set, pred, stop, converged, blackout, setup, notes)
 
 
+PASS_CAPS = sorted({p.max_passes for p in (WS2012, WS2012R2)} | {WS2008R2.max_passes})
+
+
 def _stop_threshold(pred: list, n: int) -> tuple[float, bool]:
     """A stop threshold [bytes] under which the model stops after exactly `n` passes, and
-    whether the run converged (False: it hit the pass cap, taken as the WS2012 preset's)."""
+    whether the run converged.
+
+    A run whose last leftover is within the presets' 64 MiB converged; one that ended above
+    it after a preset's pass cap (5 or 10) hit the cap; otherwise it converged on a larger,
+    custom threshold."""
     default = WS2012.stop_copy_mib * MIB
-    converged = n < WS2012.max_passes or pred[n] <= default
+    converged = pred[n] <= default or n not in PASS_CAPS
     if converged:  # stop in [pred[n], min(pred[1..n-1]))
         upper = min(pred[1:n], default=math.inf)
         if pred[n] <= default < upper:
@@ -743,13 +753,17 @@ def _solve_memory(pages_k: float, k: int, sent: float, n: int, high: bool) -> fl
     that pass `k` copied `pages_k` bytes (so M = pages_k / rho**(k-1)).
 
     As a function of rho the sum can cross `sent` twice; `high` picks the root nearer 1 (a run
-    that hit the pass cap), else the smaller rho (a run that converged)."""
+    that hit the pass cap), else the smaller rho (a run that converged). Where it only comes
+    within 5% of `sent` (device state and rounding) its closest point is taken."""
     def excess(rho):
         return pages_k * sum(rho ** (i - k + 1) for i in range(n + 1)) - sent
     grid = np.linspace(1e-3, 1.0, 2000)
     values = np.array([excess(r) for r in grid])
     cross = np.flatnonzero(np.sign(values[:-1]) != np.sign(values[1:]))
-    if cross.size == 0:
+    if cross.size == 0:  # the curve only touches `sent` (rounding): its closest point
+        best = int(np.argmin(np.abs(values)))
+        if abs(values[best]) <= 0.05 * sent:
+            return pages_k / grid[best] ** (k - 1)
         return max(sent - pages_k, pages_k)
     i = int(cross[-1] if high else cross[0])
     lo, hi = grid[i], grid[i + 1]
@@ -825,7 +839,7 @@ def estimate(df: pd.DataFrame, migration) -> Estimate:
     gbps = _nominal_gbps(cols, seg.host, tr.bw_wire)
     rate = fit.rate / MIB if math.isfinite(fit.rate) else float("nan")
     return Estimate(
-        vm_name=str(row["vm"]), host=seg.host, memory_gib=fit.memory / GIB,
+        vm_name=str(row["vm"]), host=seg.host, memory_gib=float(fit.memory / GIB),
         bandwidth_mib_s=tr.bw_memory / MIB, wire_mib_s=tr.bw_wire / MIB,
         compression_ratio=float(ratio), dirty_rate_mib_s=float(rate),
         dirty_rate_method=fit.method, dirty_rate_is_lower_bound=fit.plateau,

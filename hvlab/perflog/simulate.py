@@ -88,6 +88,11 @@ DISK_WRITE = "Disk Write Bytes/sec"
 DISK_SEC_READ = "Avg. Disk sec/Read"
 DISK_SEC_WRITE = "Avg. Disk sec/Write"
 DISK_IDLE = "% Idle Time"
+SMB_OBJECT = "SMB Client Shares"
+SMB_READ = "Read Bytes/sec"
+SMB_WRITE = "Write Bytes/sec"
+SMB_SEC_READ = "Avg. sec/Read"
+SMB_SEC_WRITE = "Avg. sec/Write"
 
 NIC_FRAMING = 1514 / 1460  # Ethernet (14 B) + IPv4 (20 B) + TCP (20 B) headers per 1460 B
 DEFAULT_START = pd.Timestamp("2013-03-12 14:00:00")  # a fixed, deterministic wall clock
@@ -353,34 +358,51 @@ def _infer_gbps(peak_wire_bytes_s: float) -> float:
     return math.ceil(peak_wire_bytes_s * 8 / 1e9)
 
 
-def _storage_counters(result: MigrationResult, grid: _Grid, host: str, offset_s: float,
-                      vhd: str, source_disk: str, target_disk: str) -> dict:
-    """``PhysicalDisk`` and ``Hyper-V Virtual Storage Device`` counters from the timeline's
-    storage columns (whichever it has).
+def _phase_time(result, name: str, edge: str) -> float | None:
+    phases = result.phases
+    if phases is None or not len(phases):
+        return None
+    hit = phases[phases["phase"].astype(str) == name]
+    return float(hit[edge].iloc[0]) if len(hit) else None
 
-    When the timeline separates the copy (``copy_mib_s``, ``mirror_mib_s``) the source and
-    target arrays are two ``PhysicalDisk`` instances: the source serves the copy's reads and
-    the guest's I/O until the ``switch`` phase, the target takes the copy's and mirrored writes
-    and the guest's I/O after it. The guest's own I/O (storage minus copy and mirror) goes on
-    before and after the migration at the first and last rows' rates. ``Avg. Disk sec/Read``
-    and ``/Write`` carry the guest's latency on the array that serves the guest and 0 on the
-    other (the model gives no per-array latency for the copy's own I/O). ``% Idle Time`` is
-    100 x (1 - utilisation). Without a copy column (e.g. Quick Migration) one instance carries
-    the storage columns as they are, zero outside the migration.
+
+def _storage_counters(result: MigrationResult, grid: _Grid, host: str, offset_s: float,
+                      vhd: str, source_disk: str, target_disk: str,
+                      destination: str | None = None, share: str = "\\\\fs01\\vms") -> dict:
+    """Storage counters from the timeline's storage columns (whichever it has).
+
+    Where the guest's I/O shows: ``Hyper-V Virtual Storage Device`` (instance the VHD path) on
+    the host running the VM, ``SMB Client Shares`` (instance the share) instead of local disks
+    for an SMB Live Migration; a VM that changes host (live, SMB live, shared nothing) shows
+    on `destination` after its blackout (nothing when no destination is logged). The guest's
+    own I/O (storage minus copy and mirror) goes on before and after the migration at the
+    first and last rows' rates.
+
+    ``PhysicalDisk``: with a copy (``copy_mib_s``, ``mirror_mib_s``) the source array
+    (`source_disk`) serves the copy's reads and the guest until it moves, the target array
+    (`target_disk`; on `destination` for a shared-nothing move) the copy's and mirrored writes
+    and the guest afterwards. ``Avg. Disk sec/Read`` and ``/Write`` carry the guest's latency
+    on the array that serves it and 0 on the other (the model gives no per-array latency for
+    the copy's own I/O); ``% Idle Time`` is 100 x (1 - utilisation). Without a copy column
+    (Quick Migration) one instance carries the storage columns as they are, zero outside.
     """
     out: dict = {}
     tl = result.timeline
     if tl is None or not len(tl) or not any(c.startswith("storage_") for c in tl.columns):
         return out
     times = tl.index.to_numpy(dtype=float) + offset_s
+    local_t = times - offset_s
 
     def col(name):
-        return tl[name].to_numpy(dtype=float) if name in tl else np.zeros(len(tl))
+        if name not in tl:
+            return np.zeros(len(tl))
+        return np.nan_to_num(tl[name].to_numpy(dtype=float))
 
     def avg(values, scale=1.0, extend=False):
         return grid.average(times, values * scale, extend=extend)
 
-    if "copy_mib_s" not in tl:
+    kind = getattr(result, "kind", "")
+    if "copy_mib_s" not in tl and kind != "smb_live":
         key = (host, DISK_OBJECT, source_disk)
         if "storage_read_mib_s" in tl or "storage_write_mib_s" in tl:
             out[key + (DISK_READ,)] = avg(col("storage_read_mib_s"), MIB)
@@ -397,29 +419,53 @@ def _storage_counters(result: MigrationResult, grid: _Grid, host: str, offset_s:
     copy, mirror = col("copy_mib_s"), col("mirror_mib_s")
     guest_read = np.clip(col("storage_read_mib_s") - copy, 0.0, None)
     guest_write = np.clip(col("storage_write_mib_s") - copy - mirror, 0.0, None)
-    phases = result.phases if result.phases is not None else pd.DataFrame()
-    switch = math.inf
-    if len(phases) and (phases["phase"].astype(str) == "switch").any():
-        switch = float(phases.loc[phases["phase"].astype(str) == "switch", "start_s"].iloc[0])
-    on_target = (times - offset_s) >= switch
-    latency = col("guest_latency_ms") * 1e-3
-    arrays = ((source_disk, ~on_target, copy, 0.0 * copy, "source_util_frac"),
-              (target_disk, on_target, 0.0 * copy, copy + mirror, "target_util_frac"))
-    for disk, serves, reads, writes, util in arrays:
-        key = (host, DISK_OBJECT, disk)
+    latency = col("guest_latency_ms")
+    # when the guest's I/O moves to the target array, and when the VM moves to another host
+    switch = _phase_time(result, "switch", "start_s")
+    moved = math.inf
+    if kind in ("live", "smb_live", "shared_nothing"):
+        moved = _phase_time(result, "blackout", "end_s") or float(result.total_s)
+    if switch is None:
+        switch = moved
+    on_target = local_t >= switch
+    here = grid.t < moved + offset_s  # samples at which the VM still runs on `host`
+
+    def guest_view(obj, inst, counters):
+        """Guest-side counters: on `host` until the VM moves, then on `destination`."""
+        for h, mask in ((host, here), (destination, ~here)):
+            if h is None or not mask.any():
+                continue
+            key = (h, obj, inst)
+            for counter_name, values in counters:
+                out[key + (counter_name,)] = np.where(mask, values, np.nan)
+
+    if kind == "smb_live":
+        guest_view(SMB_OBJECT, share, [
+            (SMB_READ, avg(col("storage_read_mib_s"), MIB, True)),
+            (SMB_WRITE, avg(col("storage_write_mib_s"), MIB, True)),
+            (SMB_SEC_READ, avg(latency, 1e-3, True)),
+            (SMB_SEC_WRITE, avg(latency, 1e-3, True))])
+        return out
+    disk_hosts = (host, destination if kind == "shared_nothing" else host)
+    arrays = ((disk_hosts[0], source_disk, ~on_target, copy, 0.0 * copy, "source_util_frac"),
+              (disk_hosts[1], target_disk, on_target, 0.0 * copy, copy + mirror,
+               "target_util_frac"))
+    for h, disk, serves, reads, writes, util in arrays:
+        if h is None:
+            continue
+        key = (h, DISK_OBJECT, disk)
         # migration traffic (zero outside) plus the guest's I/O where it runs (extended)
         out[key + (DISK_READ,)] = avg(reads, MIB) + avg(guest_read * serves, MIB, True)
         out[key + (DISK_WRITE,)] = avg(writes, MIB) + avg(guest_write * serves, MIB, True)
         if "guest_latency_ms" in tl:
-            out[key + (DISK_SEC_READ,)] = avg(latency * serves, extend=True)
-            out[key + (DISK_SEC_WRITE,)] = avg(latency * serves, extend=True)
+            out[key + (DISK_SEC_READ,)] = avg(latency * serves, 1e-3, True)
+            out[key + (DISK_SEC_WRITE,)] = avg(latency * serves, 1e-3, True)
         if util in tl:
             out[key + (DISK_IDLE,)] = np.clip(100.0 - avg(col(util), 100.0, True), 0, 100)
-    key = (host, VSD_OBJECT, vhd_instance(vhd))
-    out[key + (VSD_READ,)] = avg(guest_read, MIB, True)
-    out[key + (VSD_WRITE,)] = avg(guest_write, MIB, True)
+    counters = [(VSD_READ, avg(guest_read, MIB, True)), (VSD_WRITE, avg(guest_write, MIB, True))]
     if "guest_latency_ms" in tl:
-        out[key + (VSD_LATENCY,)] = avg(col("guest_latency_ms"), extend=True)
+        counters.append((VSD_LATENCY, avg(latency, extend=True)))
+    guest_view(VSD_OBJECT, vhd_instance(vhd), counters)
     return out
 
 
@@ -472,7 +518,9 @@ def result_to_frame(result: MigrationResult, host: str = "HV01", start=None,
     interval_s : float
         Sample interval [s] (PerfMon's default is 15 s; 1 s resolves passes).
     destination : str, optional
-        Also write the destination host's receive-side counters under this host name.
+        Also write the destination host's counters under this host name: the receive side
+        of the memory stream, its NIC, and where the VM's storage goes with it (the target
+        array of a shared-nothing move, the guest's disk or share counters after the move).
     lead_s, tail_s : float, optional
         Idle log before and after the migration [s]; default 5 samples each.
     nic : str, optional
@@ -487,7 +535,8 @@ def result_to_frame(result: MigrationResult, host: str = "HV01", start=None,
         from ``numpy.random.default_rng(seed)``; 0 by default (the log is then exact).
     vhd : str, optional
         Path of the VM's VHD for ``Hyper-V Virtual Storage Device``; default
-        ``C:\ClusterStorage\Volume1\<vm>.vhdx``.
+        ``C:\ClusterStorage\Volume1\<vm>.vhdx`` (``D:\Hyper-V\Virtual Hard Disks\<vm>.vhdx``
+        for a shared-nothing move, whose disks are the host's own).
     source_disk, target_disk : str
         ``PhysicalDisk`` instances of the source and target arrays.
 
@@ -532,9 +581,11 @@ def _frame(grid: _Grid, items, total_network, host, start, *, nic, link_gbps, ni
                 peak = max(peak, float(np.max(sig[1], initial=0.0)))
         if len(items) == 1:
             vm = result.vm_name or "vm1"
-            path = vhd or f"C:\\ClusterStorage\\Volume1\\{vm}.vhdx"
+            path = vhd or (f"D:\\Hyper-V\\Virtual Hard Disks\\{vm}.vhdx"
+                           if getattr(result, "kind", "") == "shared_nothing"
+                           else f"C:\\ClusterStorage\\Volume1\\{vm}.vhdx")
             columns.update(_storage_counters(result, grid, host, offset, path, source_disk,
-                                             target_disk))
+                                             target_disk, dest))
     if total_network is not None:
         sent_net = np.nan_to_num(grid.average(*total_network))
         peak = max(peak, float(np.max(total_network[1], initial=0.0)))
