@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JUPYTER_ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: env lab test test-fast bench figures dashboard test-binder clean
+.PHONY: env lab test test-fast bench figures dashboard test-binder clean data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 tests
+
+# sample performance logs in data/, made by the models (deterministic)
+data: $(STAMP)
+	$(PY) data/make_samples.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
