@@ -173,7 +173,8 @@ def test_instance_exists_only_around_the_migration():
     present = counter(frame, "Transfer Pass: Number").notna().to_numpy()
     end = r.phases["end_s"].max()
     # from the last sample at or before the start to the first at or after the end
-    assert t[present][0] == pytest.approx(-0.5) and t[present][-1] == pytest.approx(np.ceil(end - 0.5) + 0.5)
+    assert t[present][0] == pytest.approx(-0.5)
+    assert t[present][-1] == pytest.approx(np.ceil(end - 0.5) + 0.5)
     assert present.sum() == np.flatnonzero(present)[-1] - np.flatnonzero(present)[0] + 1
     assert counter(frame, "Bytes Sent/sec", "Network Interface").iloc[1:].notna().all()
     # rate counters of the instance are blank at its first sample (one raw count only)
@@ -380,3 +381,22 @@ def test_smb_live_migration_shows_the_share_not_local_disks():
     assert np.allclose(read.iloc[1:4], vm.disk_read_mib_s * MIB)  # before the move
     assert integral(counter(frame, "TCP Transport: Bytes Sent/sec")) == \
         pytest.approx(r.passes["wire_bytes"].sum(), rel=1e-9)
+
+
+def test_to_perflog_file_keeps_zone_format_and_values(tmp_path):
+    from hvlab.perflog import read_perflog
+
+    r = live(memory_gib=2, dirty=10)
+    start = pd.Timestamp("2013-07-01 09:00", tz="Europe/Berlin")
+    path = tmp_path / "log.tsv"
+    r.to_perflog(path, host="HV09", start=start, fmt="tsv", encoding="utf-16")
+    df, meta = read_perflog(path)
+    assert meta["format"] == "pdh-tsv" and meta["bias_min"] == -120  # CEST: UTC = local - 2 h
+    frame = sim.result_to_frame(r, host="HV09", start=start)
+    assert (df.index == frame.index).all()
+    pd.testing.assert_frame_equal(df, frame, check_names=False, check_freq=False,
+                                  check_index_type=False)
+    naive = tmp_path / "naive.csv"
+    r.to_perflog(naive)  # a naive start is written as UTC unless told otherwise
+    _, meta = read_perflog(naive)
+    assert meta["bias_min"] == 0 and meta["timezone"] == "Coordinated Universal Time"
