@@ -114,16 +114,30 @@ def _accepts_seed(func: Callable) -> bool:
     return "seed" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
 
-def _starting_value(name: str, param: inspect.Parameter, base: Mapping):
+def _starting_value(name: str, param: inspect.Parameter, base: Mapping,
+                    addressed: bool = True):
     """The value a parameter starts from: base, then the signature default, then a factory.
-    Returns _NOT_GIVEN when the model's own default (None) should stand."""
+
+    A parameter whose default is None keeps the model's own meaning of None (e.g.
+    ``storage_migration(link=None)``: no network) unless the grid sets one of its fields
+    (`addressed`); then it starts from the factory's object. Returns _NOT_GIVEN when nothing
+    is to be passed."""
     if name in base:
         return base[name]
-    if param.default is not inspect.Parameter.empty and param.default is not None:
-        return param.default
+    if param.default is not inspect.Parameter.empty:
+        if param.default is not None:
+            return param.default
+        if not addressed:
+            return _NOT_GIVEN
     if name in DEFAULT_FACTORIES:
         return DEFAULT_FACTORIES[name]()
     return _NOT_GIVEN
+
+
+def _starts(params: dict, base: Mapping, paths: list[str]) -> dict:
+    """Starting values for one sweep: parameters whose fields the grid sets are filled in."""
+    heads = {p.split(".")[0] for p in paths if "." in p}
+    return {n: _starting_value(n, p, base, addressed=n in heads) for n, p in params.items()}
 
 
 def _dataclass_paths(prefix: str, obj) -> list[str]:
@@ -212,7 +226,7 @@ def scenarios(model, grid, base: Mapping | None = None) -> tuple[list[str], list
         raise ValueError(f"base has {', '.join(map(repr, unknown))}, which "
                          f"{getattr(func, '__name__', func)} does not take; its parameters: "
                          f"{', '.join(params)}")
-    starts = {n: _starting_value(n, p, base) for n, p in params.items()}
+    starts = {n: _starting_value(n, p, base) for n, p in params.items()}  # for key lookup
     valid = valid_fields(func, base)
     if isinstance(grid, pd.DataFrame):
         if grid.columns.has_duplicates:
@@ -231,6 +245,7 @@ def scenarios(model, grid, base: Mapping | None = None) -> tuple[list[str], list
     if len(set(paths)) != len(paths):
         dup = sorted({p for p in paths if paths.count(p) > 1})
         raise ValueError(f"grid addresses {', '.join(dup)} more than once")
+    starts = _starts(params, base, paths)
     for path in paths:
         head = path.split(".")[0]
         if "." in path and starts[head] is _NOT_GIVEN:
@@ -345,7 +360,9 @@ def sweep(model, grid, *, base: Mapping | None = None, seed: int = 0, n_jobs: in
     base : dict, optional
         The model's other arguments by name, e.g. ``{"vm": hv.VM(memory_gib=16), "settings":
         hv.WS2012R2}``. Missing ones take the model's default, or VM(), Link(), Storage(),
-        SmbShare(), WS2012 where the model has none.
+        SmbShare(), WS2012 where the model has none. A parameter defaulting to None keeps the
+        model's meaning of None unless the grid sets one of its fields (then it starts from
+        that default object).
     seed : int
         Root seed; each scenario gets its own (see `scenario_seeds`), passed as the model's
         `seed`.
@@ -384,11 +401,13 @@ def sweep(model, grid, *, base: Mapping | None = None, seed: int = 0, n_jobs: in
     paths, rows = scenarios(func, grid, base)
     base = dict(base or {})
     params = _model_parameters(func)
-    starts = {n: _starting_value(n, p, base) for n, p in params.items()}
+    starts = _starts(params, base, paths)
     # objects the grid replaces as a whole need not travel with every task
     for path in paths:
         if "." not in path:
             starts[path] = _NOT_GIVEN
+    # the sentinel does not survive pickling: send only what is given
+    starts = {k: v for k, v in starts.items() if v is not _NOT_GIVEN}
     seeds = scenario_seeds(seed, len(rows))
     pass_seed = _accepts_seed(func)
     if client is not None or n_jobs != 1:

@@ -22,6 +22,7 @@ RESULT_COLUMNS = ["total_s", "downtime_s", "network_bytes", "passes", "converged
 
 def probe(vm, share, settings=None, *, order="given", open_files=0, seed=0):
     """A stand-in model that reports the inputs it received."""
+    settings = hv.WS2012 if settings is None else settings
     return {"memory_gib": vm.memory_gib, "share_name": share.name,
             "share_link_gbps": share.link.gbps, "share_read_mib_s": share.storage.read_mib_s,
             "share_write_mib_s": share.storage.write_mib_s,
@@ -147,6 +148,19 @@ def test_defaults_fill_missing_arguments():
     assert df.loc[0, "memory_gib"] == hv.VM().memory_gib
     assert df.loc[0, "share_name"] == hv.SmbShare().name
     assert df.loc[0, "max_passes"] == hv.WS2012.max_passes
+
+
+def optional_link(vm, link=None, *, seed=0):
+    return {"has_link": link is not None, "gbps": link.gbps if link is not None else 0.0}
+
+
+def test_none_defaults_stay_none_unless_the_grid_sets_them():
+    untouched = hv.sweep(optional_link, {"vm.memory_gib": [1, 2]}, progress=False)
+    assert untouched["has_link"].tolist() == [False, False]
+    addressed = hv.sweep(optional_link, {"link.gbps": [5, 40]}, progress=False)
+    assert addressed["has_link"].tolist() == [True, True]
+    assert addressed["gbps"].tolist() == [5, 40]
+    assert "link.nics" in hv.sweep_fields(optional_link)
 
 
 def test_settings_by_preset_name():
