@@ -275,3 +275,77 @@ def test_errors_name_what_is_wrong():
         estimate(df, 3)
     with pytest.raises(TypeError, match="migration must be"):
         estimate(df, 1.5)
+
+
+# ---- storage copies ----------------------------------------------------------------------------
+def test_storage_migration_is_found_as_a_disk_copy(tmp_path):
+    vm = hv.VM(name="sql02", memory_gib=4, disk_gib=8, disk_read_mib_s=10, disk_write_mib_s=6,
+               disk_iops=300)
+    r = hv.storage_migration(vm, hv.Storage(name="old", load_frac=0.3), hv.Storage(name="new"))
+    df = via_file(r, tmp_path, interval_s=2.0, lead_s=60, tail_s=60)
+    found = find_migrations(df)
+    assert len(found) == 1
+    row = found.iloc[0]
+    assert row["source"] == "disk" and row["instance"] == "1 E: -> 2 F:"
+    copy = r.phases.set_index("phase").loc["storage_copy"]
+    assert seconds(row["start"]) <= copy["start_s"] <= seconds(row["start"]) + 2.0
+    assert abs(seconds(row["end"]) - copy["end_s"]) <= 2.0
+    # the target's extra writes: every copied byte plus the mirrored guest writes
+    assert row["storage_copy_bytes"] == pytest.approx(r.storage_write_bytes, rel=0.01)
+
+
+# ---- the sample logs in data/ ------------------------------------------------------------------
+DATA = __import__("pathlib").Path(__file__).resolve().parent.parent / "data"
+
+
+def load_make_samples():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_samples", DATA / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sample_logs_are_what_the_script_makes(tmp_path):
+    make_samples = load_make_samples()
+    made = make_samples.make(tmp_path)
+    assert set(made) == {"sql01_live_1gbe_ws2012.csv", "sql02_storage_struggling_array.csv",
+                         "app02_shared_nothing_1gbps.csv", "hv01_drain_multihost.csv"}
+    for name in made:
+        fresh, kept = (tmp_path / name).read_bytes(), (DATA / name).read_bytes()
+        assert fresh == kept, f"data/{name} is stale: run `make data`"
+        assert len(kept) < 2e6
+
+
+def test_sample_logs_hold_what_the_readme_says():
+    df, meta = read_perflog(DATA / "sql01_live_1gbe_ws2012.csv")
+    assert meta["timezone"] == "W. Europe Standard Time" and meta["bias_min"] == -60
+    row = find_migrations(df).iloc[0]
+    assert (row["vm"], row["passes"], row["destination"]) == ("sql01", 7, "HV02")
+    est = estimate(df, row)
+    assert est.memory_gib == 16 and est.dirty_rate_mib_s == pytest.approx(45, rel=0.01)
+
+    df, meta = read_perflog(DATA / "sql02_storage_struggling_array.csv")
+    assert meta["interval_s"] == 5.0
+    found = find_migrations(df)
+    assert list(found["source"]) == ["disk"] and found["instance"].iloc[0] == "3 E: -> 5 G:"
+    latency = df[("HV03", "Hyper-V Virtual Storage Device",
+                  "C:-ClusterStorage-Volume1-sql02-sql02.vhdx", "Latency")].dropna()
+    assert latency.iloc[0] == pytest.approx(22.4, abs=0.1)  # ms, before the copy
+    assert latency.max() == pytest.approx(120, abs=0.5) and latency.iloc[-1] < 3
+
+    df, _ = read_perflog(DATA / "app02_shared_nothing_1gbps.csv")
+    found = find_migrations(df)
+    assert list(found["source"]) == ["disk", "counters"]
+    assert list(found["destination"]) == ["HV05", "HV05"]
+    assert found["passes"].iloc[1] == 3
+
+    df, _ = read_perflog(DATA / "hv01_drain_multihost.csv")
+    assert {c[0] for c in df.columns} == {"HV01", "HV02", "HV03"}
+    found = find_migrations(df)
+    assert list(found["vm"]) == ["sql01", "web01", "web02", "app01", "dc01"]
+    assert list(found["destination"]) == ["HV02", "HV03", "HV02", "HV03", "HV02"]
+    assert list(found["passes"]) == [8, 3, 3, 6, 2]
+    for vm, dirty in (("sql01", 45), ("web01", 8), ("app01", 25), ("dc01", 2)):
+        assert estimate(df, vm).dirty_rate_mib_s == pytest.approx(dirty, rel=0.15)

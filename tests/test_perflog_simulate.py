@@ -400,3 +400,27 @@ def test_to_perflog_file_keeps_zone_format_and_values(tmp_path):
     r.to_perflog(naive)  # a naive start is written as UTC unless told otherwise
     _, meta = read_perflog(naive)
     assert meta["bias_min"] == 0 and meta["timezone"] == "Coordinated Universal Time"
+
+
+def test_drain_model_to_frame():
+    vms = [hv.VM(name="sql01", memory_gib=8, dirty_rate_mib_s=30),
+           hv.VM(name="web01", memory_gib=2, dirty_rate_mib_s=5),
+           hv.VM(name="dc01", memory_gib=1, dirty_rate_mib_s=1)]
+    drain = hv.drain_host(vms, hv.Link(gbps=1), hv.WS2012)
+    frame = sim.drain_to_frame(drain, destinations=["HV02"])
+    t = sample_seconds(frame)
+    for r, row in zip(drain.results, drain.migrations.itertuples()):
+        inst = f"{r.vm_name}:VM Live Migration"
+        sent = frame[("HV01", LM, inst, "TCP Transport: Bytes Sent/sec")]
+        assert integral(sent) == pytest.approx(row.network_bytes, rel=1e-9)
+        present = sent.index[frame[("HV01", LM, inst, "Transfer Pass: Number")].notna()]
+        first = (present[0] - sim.DEFAULT_START).total_seconds()
+        assert first <= row.start_s < first + 1.0
+        got = frame[("HV02", LM, inst, "TCP Transport: Bytes Received/sec")]
+        assert integral(got) == pytest.approx(row.network_bytes, rel=1e-9)
+    nic = counter(frame, "Bytes Sent/sec", "Network Interface", host="HV01")
+    assert integral(nic) == pytest.approx(drain.summary()["network_bytes"] * 1514 / 1460,
+                                          rel=1e-9)
+    # two at a time share the link: the NIC never carries more than the link's line rate
+    assert np.nanmax(nic) <= 1e9 / 8 * (1 + 1e-9)
+    assert t[-1] >= drain.total_s

@@ -657,7 +657,8 @@ def drain_to_frame(drain: DrainResult, host: str = "HV01", start=None, interval_
                    background_mib_s: float = 0.0, noise_frac: float = 0.0,
                    seed: int = 0) -> pd.DataFrame:
     """The counters of a host drain: one ``Hyper-V VM Live Migration`` instance per VM (each at
-    its own start, ``drain.migrations.start_s``) and the NIC carrying all of them.
+    its own start, ``drain.migrations.start_s``) and the NIC carrying all of them (the sum of
+    the VMs' own ``network_mib_s`` timelines).
 
     With `destinations` (host names) the frame also holds each destination's receive-side
     counters: a multi-host log, as PerfMon writes when it collects from several hosts. VMs go
@@ -682,12 +683,9 @@ def drain_to_frame(drain: DrainResult, host: str = "HV01", start=None, interval_
     tail_s = 5 * interval_s if tail_s is None else tail_s
     first = float(min(offsets.min(initial=0.0), 0.0))
     grid = _make_grid(first, float(drain.total_s), interval_s, lead_s, tail_s)
-    total = None
-    if drain.timeline is not None and "network_mib_s" in drain.timeline and len(drain.timeline):
-        total = (drain.timeline.index.to_numpy(dtype=float),
-                 drain.timeline["network_mib_s"].to_numpy(dtype=float) * MIB)
     items = list(zip(drain.results, offsets, dests))
-    return _frame(grid, items, total, host, start, nic=nic, link_gbps=link_gbps,
+    # the NIC carries the sum of the VMs' own timelines (each is its own traffic)
+    return _frame(grid, items, None, host, start, nic=nic, link_gbps=link_gbps,
                   nic_framing=nic_framing, background_mib_s=background_mib_s,
                   noise_frac=noise_frac, seed=seed, vhd=None, source_disk="1 E:",
                   target_disk="2 F:")
