@@ -11,8 +11,12 @@ from hvlab.perflog.read import PerfLogError, read_perflog
 from hvlab.perflog.write import write_perflog
 from hvlab.perflog.multi import read_perflogs
 from hvlab.perflog.catalogue import CounterInfo, catalogue, describe, label, select
-from hvlab.perflog.analysis import estimate, find_migrations  # noqa: E402 (A2's module)
+from hvlab.perflog.analysis import Estimate, estimate, find_migrations
+from hvlab.perflog.simulate import (drain_to_frame, drain_to_perflog, multihost_drain_to_perflog,
+                                    result_to_frame, result_to_perflog)
 
 __all__: list[str] = ["CounterPath", "parse_counter_path", "PerfLogError", "read_perflog",
                       "read_perflogs", "write_perflog", "find_migrations", "estimate",
-                      "select", "describe", "label", "catalogue", "CounterInfo"]
+                      "select", "describe", "label", "catalogue", "CounterInfo", "Estimate",
+                      "result_to_frame", "result_to_perflog", "drain_to_frame",
+                      "drain_to_perflog", "multihost_drain_to_perflog"]
