@@ -7,9 +7,11 @@ from arithmetic done here, or from physical bounds.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import ipywidgets as widgets
 import numpy as np
+import pandas as pd
 import pytest
 
 import hvlab as hv
@@ -269,3 +271,153 @@ def _descendants(widget):
     for child in getattr(widget, "children", ()):
         found.extend(_descendants(child))
     return found
+
+
+# ------------------------------------------------------------------------------------------
+# storage, shared nothing, SMB
+@pytest.fixture(scope="module")
+def storage_ex():
+    return hv.widgets.storage_migration_explorer()
+
+
+def test_storage_copy_bounded_by_arrays_and_throttle(storage_ex):
+    storage_ex.set(disk_gib=40, source_load_pct=0, throttle_mib_s=0, odx=False)
+    v = dict(storage_ex.values)
+    vm = storage_ex.state["vm"]
+    # the copy reads the files once at most (blocks a mirrored write covered are skipped)
+    assert v["storage_read_bytes"] <= vm.storage_bytes * (1 + 1e-9)
+    # and cannot read faster than the source array
+    assert v["copy_s"] >= v["storage_read_bytes"] / (160 * MIB) * (1 - 1e-9)
+    storage_ex.set(throttle_mib_s=30)
+    t = storage_ex.values
+    assert t["copy_s"] >= t["storage_read_bytes"] / (30 * MIB) * (1 - 1e-9)
+    assert t["copy_s"] > v["copy_s"]
+    assert "throttle" in storage_ex.readout.value or "copy rate" in storage_ex.readout.value
+
+
+def test_storage_busy_array_hurts_during_and_faster_target_helps_after(storage_ex):
+    storage_ex.set(disk_gib=40, source_load_pct=50, throttle_mib_s=0)
+    v = storage_ex.values
+    assert v["guest_latency_during_ms"] > v["guest_latency_before_ms"]
+    # the target array is faster (2 ms base against 6 ms): better once the VM is on it
+    assert v["guest_latency_after_ms"] < v["guest_latency_before_ms"]
+    png = storage_ex.view.widget.value
+    storage_ex.controls["source_load_pct"].value = 20
+    assert storage_ex.values["guest_latency_before_ms"] < v["guest_latency_before_ms"]
+    assert storage_ex.view.widget.value != png
+
+
+def test_shared_nothing_link_bound_and_what_if():
+    ex = hv.widgets.shared_nothing_explorer(disk_gib=30, memory_gib=6, link_gbps=1.0)
+    r, vm = ex.state["result"], ex.state["vm"]
+    gbe = hv.Link(gbps=1).rate_bytes_s
+    assert r.total_s >= (vm.storage_bytes + vm.memory_bytes) / gbe
+    v = ex.values
+    assert v["what_if_gbps"] == 10 and v["what_if_total_s"] < v["total_s"]
+    assert v["storage_phase_s"] > v["memory_phase_s"]  # 30 GiB of disk against 6 of memory
+    assert v["storage_phase_s"] >= vm.storage_bytes / gbe * (1 - 1e-9)
+    ex.set(link_gbps=10.0)
+    assert ex.values["what_if_gbps"] == 1
+    assert ex.values["total_s"] == pytest.approx(v["what_if_total_s"], rel=1e-9)
+
+
+def test_smb_handles_lengthen_the_blackout_per_file():
+    ex = hv.widgets.smb_explorer(open_files=4)
+    few = dict(ex.values)
+    ex.controls["open_files"].value = 1004
+    many = ex.values
+    per_file_s = hv.WS2012R2.smb_handle_move_ms / 1000
+    assert many["handle_move_s"] == pytest.approx(1004 * per_file_s, rel=1e-9)
+    assert many["downtime_s"] - few["downtime_s"] == pytest.approx(1000 * per_file_s, rel=1e-6)
+    assert many["extra_blackout_s"] == pytest.approx(1004 * per_file_s, rel=1e-6)
+    assert "1004 handles and locks" in ex.readout.value
+    parts = hv.widgets.storage.blackout_parts(ex.state["result"], ex.state["settings"])
+    assert sum(parts.values()) == pytest.approx(many["downtime_s"], rel=1e-9)
+
+
+# ------------------------------------------------------------------------------------------
+# drain
+def test_host_vms_deterministic_and_sized():
+    a = hv.widgets.host_vms(12, 8.0, 20.0)
+    assert a == hv.widgets.host_vms(12, 8.0, 20.0) and len(a) == 12
+    assert len({vm.name for vm in a}) == 12
+    assert all(vm.memory_gib >= 0.5 and vm.memory_gib * 2 == int(vm.memory_gib * 2) for vm in a)
+    assert np.median([vm.memory_gib for vm in hv.widgets.host_vms(41, 8.0, 20.0)]) == \
+        pytest.approx(8.0, rel=0.35)
+
+
+def test_drain_explorer_runs_on_button_and_sweeps():
+    ex = hv.widgets.drain_explorer(n_vms=6, memory_gib=4, dirty_rate_mib_s=10)
+    assert ex.run_button is not None
+    r = ex.state["result"]
+    vms = ex.state["vms"]
+    link = ex.state["link"]
+    # every VM's memory crosses the one link at most at its payload rate
+    assert r.total_s >= sum(vm.memory_bytes for vm in vms) / link.rate_bytes_s
+    assert len(r.migrations) == 6 and ex.values["vms"] == 6
+    sweep = ex.state["sweep"]
+    assert list(sweep["settings.max_live_migrations"]) == list(range(1, 7))
+    assert ex.values["best_total_s"] <= ex.values["total_s"] + 1e-9
+    n = len(ex.timings_s)
+    ex.controls["n_vms"].value = 8          # a slider change alone does not run it ...
+    assert len(ex.timings_s) == n and len(ex.state["result"].migrations) == 6
+    ex.run_button.click()                   # ... the Run button does
+    assert len(ex.timings_s) == n + 1 and len(ex.state["result"].migrations) == 8
+    ex.set(concurrency=1)                   # set() always updates
+    one = ex.state["result"]
+    # one at a time: nobody waits for a slot that is free
+    m = one.migrations
+    assert (m["start_s"].iloc[1:].to_numpy() >= m["end_s"].iloc[:-1].to_numpy() - 1e-9).all()
+
+
+# ------------------------------------------------------------------------------------------
+# performance logs
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sql01_live_1gbe_ws2012.csv"
+
+
+@pytest.fixture(scope="module")
+def sample_log():
+    return hv.read_perflog(SAMPLE)
+
+
+def test_perflog_explorer_counter_units_and_zoom(sample_log):
+    df, _ = sample_log
+    ex = hv.widgets.perflog_explorer(df)
+    v = dict(ex.values)
+    assert v["migrations_found"] >= 1
+    assert v["unit"] == "MiB/s" and "Bytes Sent/sec" in v["counter"]
+    assert "Migration data sent" in v["meaning"]
+    # a 1 GbE migration cannot send faster than the link's payload rate
+    assert v["max"] <= GBE_PAYLOAD_MIB_S * 1.001
+    ex.set(migration=0)
+    z = ex.values
+    m = ex.migrations.iloc[0]
+    assert z["samples"] <= v["samples"] and z["duration_s"] == pytest.approx(m["duration_s"])
+    assert z["network_bytes"] == m["network_bytes"]
+    assert "blackout" in ex.readout.value
+    numeric = [c for c in df.columns if df[c].notna().any()]
+    pages = [i for i, c in enumerate(numeric) if "Dirty Page Count" in c[-1]]
+    before = ex.view.widget.value
+    ex.set(counter=pages[0], second=0)
+    assert ex.values["unit"] == "pages" and ex.view.widget.value != before
+
+
+def test_uploaded_log_reads_the_upload_or_the_default(sample_log):
+    df, _ = sample_log
+    upload = hv.widgets.log_upload()
+    got, meta = hv.widgets.uploaded_log(upload, default=SAMPLE)
+    assert meta["name"] == str(SAMPLE) and got.shape == df.shape
+    content = SAMPLE.read_bytes()
+    upload.value = ({"name": "mine.csv", "type": "text/csv", "size": len(content),
+                     "content": memoryview(content),
+                     "last_modified": pd.Timestamp("2013-03-12", tz="UTC").to_pydatetime()},)
+    got, meta = hv.widgets.uploaded_log(upload)
+    assert meta["name"] == "mine.csv"
+    pd.testing.assert_frame_equal(got, df)
+    with pytest.raises(ValueError, match="no log uploaded"):
+        hv.widgets.uploaded_log(hv.widgets.log_upload())
+
+
+def test_every_explorer_in_the_list_exists():
+    for name in hv.widgets.EXPLORERS:
+        assert callable(getattr(hv.widgets, name))

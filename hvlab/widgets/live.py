@@ -13,10 +13,11 @@ from hvlab import analytic
 from hvlab.memo import cached
 from hvlab.models import live_migration, quick_migration
 from hvlab.params import MIB, PRESETS, TRANSPORTS, VM, Storage, preset
-from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, PHASE_COLOURS,
-                                 QUICK_COLOUR, Explorer, checkbox, dropdown, float_slider,
-                                 fmt_bytes, fmt_rate, fmt_time, int_slider, link_from,
-                                 settings_from, style_axes)
+from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, QUICK_COLOUR,
+                                 Explorer, checkbox, dropdown, float_slider, fmt_bytes, fmt_rate,
+                                 fmt_time, int_slider, link_from, settings_from, style_axes)
+from hvlab.widgets._panels import clear as _clear
+from hvlab.widgets._panels import draw_phases
 
 _live = cached(live_migration)
 _quick = cached(quick_migration)
@@ -68,29 +69,6 @@ def live_readout(state: dict):
         ("memory copy rate", fmt_rate(values["memory_rate_mib_s"])),
     ]
     return rows, list(r.notes), values
-
-
-def _clear(artists: list) -> None:
-    for artist in artists:
-        artist.remove()
-    artists.clear()
-
-
-def draw_phases(ax, result, artists: list, min_width_frac: float = 0.006) -> None:
-    """Shade the phases of `result` on `ax` (replacing `artists`); a blackout too short to see
-    is widened to `min_width_frac` of the time axis and labelled."""
-    _clear(artists)
-    span = max(result.total_s, 1e-9)
-    for row in result.phases.itertuples(index=False):
-        width = row.end_s - row.start_s
-        if width <= 0:
-            continue
-        start = row.start_s
-        if row.phase in ("blackout", "switch") and width < min_width_frac * span:
-            width = min_width_frac * span
-            start = min(start, span - width)
-        artists.append(ax.axvspan(start, start + width, lw=0, zorder=0, alpha=0.6,
-                                  color=PHASE_COLOURS.get(row.phase, "#eeeeee")))
 
 
 class LiveMigrationExplorer(Explorer):

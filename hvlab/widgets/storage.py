@@ -1,0 +1,476 @@
+"""Explorers that move storage or use it: Storage Live Migration, Shared Nothing Live Migration
+and SMB Live Migration (VM files on an SMB 3 share).
+
+The ``*_scenario`` functions are the update logic without widgets.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hvlab.memo import cached
+from hvlab.models import shared_nothing_migration, smb_live_migration, storage_migration
+from hvlab.params import MIB, PRESETS, VM, SmbShare, Storage
+from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, PHASE_COLOURS,
+                                 STORAGE_COLOUR, Explorer, checkbox, dropdown, float_slider,
+                                 fmt_bytes, fmt_rate, fmt_time, int_slider, link_from,
+                                 settings_from, style_axes)
+from hvlab.widgets._panels import TimelinePanel, clear
+from hvlab.widgets.live import TRANSPORT_LABELS
+
+_storage = cached(storage_migration)
+_shared_nothing = cached(shared_nothing_migration)
+_smb = cached(smb_live_migration)
+
+#: Guest I/O operations per MiB/s of guest throughput: 32 KiB average I/O (an assumption of
+#: the explorers, typical of mixed database and file workloads).
+IOPS_PER_MIB_S = 32
+MIRROR_COLOUR = "#74c476"
+GUEST_COLOUR = "#fd8d3c"
+
+
+def _guest_vm(name, *, memory_gib, dirty_rate_mib_s=0.0, disk_gib=0.0, read_mib_s=0.0,
+              write_mib_s=0.0, storage="shared") -> VM:
+    return VM(name=name, memory_gib=float(memory_gib), dirty_rate_mib_s=float(dirty_rate_mib_s),
+              disk_gib=float(disk_gib), disk_read_mib_s=float(read_mib_s),
+              disk_write_mib_s=float(write_mib_s),
+              disk_iops=IOPS_PER_MIB_S * float(read_mib_s + write_mib_s), storage=storage)
+
+
+def _throttle(mib_s: float):
+    return None if not mib_s else float(mib_s)
+
+
+# --------------------------------------------------------------------------------------------
+# Storage Live Migration
+TARGET_ARRAY = Storage(name="new-array", read_mib_s=600, write_mib_s=500, iops=40000,
+                       base_latency_ms=2)
+"""The explorer's destination: a newer, faster array (the one the VM is being moved to)."""
+
+
+def storage_scenario(*, disk_gib=40.0, guest_read_mib_s=10.0, guest_write_mib_s=6.0,
+                     source_read_mib_s=160.0, source_write_mib_s=120.0, source_load_pct=50.0,
+                     throttle_mib_s=0.0, odx=False) -> dict:
+    """A Storage Live Migration off a source array (read and write rates [MiB/s], busy
+    `source_load_pct` [%] with other work) to `TARGET_ARRAY`; `throttle_mib_s` 0 means no
+    throttle.
+
+    Returns
+    -------
+    dict
+        vm, source, target and result.
+    """
+    vm = _guest_vm("sql02", memory_gib=12, disk_gib=disk_gib, read_mib_s=guest_read_mib_s,
+                   write_mib_s=guest_write_mib_s)
+    source = Storage(name="old-array", read_mib_s=float(source_read_mib_s),
+                     write_mib_s=float(source_write_mib_s), iops=2500, base_latency_ms=6,
+                     load_frac=float(source_load_pct) / 100)
+    result = _storage(vm, source, TARGET_ARRAY, copy_rate_cap_mib_s=_throttle(throttle_mib_s),
+                      odx=bool(odx))
+    return {"vm": vm, "source": source, "target": TARGET_ARRAY, "result": result}
+
+
+def storage_readout(state: dict):
+    r, vm = state["result"], state["vm"]
+    d = r.details
+    before = float(d.get("guest_latency_before_ms", np.nan))
+    during = float(d.get("guest_latency_during_ms", np.nan))
+    copy_s = float(d.get("copy_s", np.nan))
+    values = {"total_s": r.total_s, "copy_s": copy_s,
+              "copy_rate_mib_s": vm.storage_bytes / MIB / copy_s if copy_s > 0 else np.nan,
+              "storage_read_bytes": r.storage_read_bytes,
+              "storage_write_bytes": r.storage_write_bytes,
+              "guest_latency_before_ms": before, "guest_latency_during_ms": during,
+              "guest_latency_during_p95_ms": float(d.get("guest_latency_during_p95_ms", np.nan)),
+              "guest_latency_after_ms": float(d.get("guest_latency_after_ms", np.nan)),
+              "latency_rise_ratio": during / before if before > 0 else np.nan,
+              "peak_array_util_frac": float(d.get("peak_array_util_frac", np.nan))}
+    rows = [
+        ("total time", fmt_time(r.total_s)),
+        ("copy rate (average)", fmt_rate(values["copy_rate_mib_s"])),
+        ("read from the source", fmt_bytes(r.storage_read_bytes)),
+        ("written to the target", fmt_bytes(r.storage_write_bytes)),
+        ("guest latency before", f"{before:,.1f} ms"),
+        ("guest latency during (mean)", f"{during:,.1f} ms", values["latency_rise_ratio"] > 2),
+        ("guest latency during (p95)", f"{values['guest_latency_during_p95_ms']:,.1f} ms"),
+        ("guest latency after", f"{values['guest_latency_after_ms']:,.1f} ms"),
+        ("peak source utilisation", f"{values['peak_array_util_frac']:.0%}"),
+    ]
+    return rows, list(r.notes), values
+
+
+class StorageMigrationExplorer(Explorer):
+    """Storage Live Migration off a busy array: the copy and mirrored writes over time with the
+    guest's I/O latency, and the latency before, during and after."""
+
+    def __init__(self, *, disk_gib=40.0, guest_read_mib_s=10.0, guest_write_mib_s=6.0,
+                 source_read_mib_s=160.0, source_write_mib_s=120.0, source_load_pct=50.0,
+                 throttle_mib_s=0.0, odx=False, backend=None):
+        controls = {
+            "disk_gib": float_slider("virtual disk [GiB]", disk_gib, 5, 500, 5, ".0f"),
+            "guest_read_mib_s": float_slider("guest reads [MiB/s]", guest_read_mib_s, 0, 100, 1,
+                                             ".0f"),
+            "guest_write_mib_s": float_slider("guest writes [MiB/s]", guest_write_mib_s, 0, 100,
+                                              1, ".0f"),
+            "source_read_mib_s": float_slider("source array read [MiB/s]", source_read_mib_s,
+                                              50, 1000, 10, ".0f"),
+            "source_write_mib_s": float_slider("source array write [MiB/s]",
+                                               source_write_mib_s, 50, 1000, 10, ".0f"),
+            "source_load_pct": float_slider("source busy (other work) [%]", source_load_pct, 0,
+                                            90, 5, ".0f"),
+            "throttle_mib_s": float_slider("copy throttle [MiB/s, 0 off]", throttle_mib_s, 0,
+                                           500, 10, ".0f"),
+            "odx": checkbox("ODX (array offload)", odx),
+        }
+        super().__init__(controls, title="Storage Live Migration: copy, mirror, switch",
+                         backend=backend)
+
+    def compute(self, **values):
+        return storage_scenario(**values)
+
+    def readout_for(self, state):
+        return storage_readout(state)
+
+    def build_figure(self, fig):
+        fig.subplots_adjust(left=0.07, right=0.985, bottom=0.15, top=0.9, wspace=0.55)
+        gs = fig.add_gridspec(1, 3)
+        self.ax = fig.add_subplot(gs[0, :2])
+        self.ax_lat = fig.add_subplot(gs[0, 2])
+        self.panel = TimelinePanel(self.ax, [("copy_mib_s", "copy [MiB/s]", STORAGE_COLOUR),
+                                             ("mirror_mib_s", "mirrored writes [MiB/s]",
+                                              MIRROR_COLOUR)], latency=True,
+                                   ylabel="copy throughput [MiB/s]")
+        self.ax_lat.set_yscale("log")
+        style_axes(self.ax_lat, "", "guest I/O latency [ms, log]")
+        self.ax_lat.set_title("guest latency: mean and p95")
+        self.bars: list = []
+
+    def draw(self, state):
+        r = state["result"]
+        d = r.details
+        self.panel.update(r, pad_s=0.15 * r.total_s,
+                          latency_before_ms=d.get("guest_latency_before_ms"),
+                          latency_after_ms=d.get("guest_latency_after_ms"))
+        self.ax.set_title(f"moving {state['vm'].disk_gib:g} GiB: {fmt_time(r.total_s)} "
+                          "(with the guest's latency before and after)")
+        clear(self.bars)
+        x = np.arange(3)
+        mean = [d.get(f"guest_latency_{k}_ms", np.nan) for k in ("before", "during", "after")]
+        p95 = [d.get(f"guest_latency_{k}_p95_ms", np.nan) for k in ("before", "during", "after")]
+        self.bars.append(self.ax_lat.bar(x - 0.2, mean, 0.4, color="#fc9272", label="mean"))
+        self.bars.append(self.ax_lat.bar(x + 0.2, p95, 0.4, color=BLACKOUT_COLOUR, label="p95"))
+        self.ax_lat.set_xticks(x, ["before", "during", "after"])
+        finite = [v for v in mean + p95 if np.isfinite(v) and v > 0] or [1.0]
+        self.ax_lat.set_ylim(min(finite) / 2, max(finite) * 4)
+        if not self.ax_lat.get_legend():
+            self.ax_lat.legend(loc="upper left")
+
+
+def storage_migration_explorer(**kwargs) -> StorageMigrationExplorer:
+    """Storage Live Migration of a VM's virtual disk off a (possibly struggling) array to a
+    faster one: disk size, the guest's reads and writes, the source array's rates and the load
+    other work puts on it, a copy throttle and ODX. Figure: the copy and the mirrored writes
+    over time with the guest's I/O latency, and the latency before, during and after.
+
+    Parameters
+    ----------
+    **kwargs
+        Initial values: disk_gib [GiB], guest_read_mib_s, guest_write_mib_s,
+        source_read_mib_s, source_write_mib_s [MiB/s], source_load_pct [%],
+        throttle_mib_s [MiB/s, 0 = none], odx; backend.
+
+    Returns
+    -------
+    StorageMigrationExplorer
+    """
+    return StorageMigrationExplorer(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared Nothing Live Migration
+SN_PHASES = ["setup", "storage_copy", "memory", "blackout", "delete_source"]
+
+
+def shared_nothing_scenario(*, disk_gib=30.0, memory_gib=6.0, dirty_rate_mib_s=20.0,
+                            guest_write_mib_s=2.0, link_gbps=1.0, disks_mib_s=300.0,
+                            throttle_mib_s=0.0, preset="WS2012") -> dict:
+    """A Shared Nothing Live Migration between two stand-alone hosts whose local disks read
+    and write `disks_mib_s` [MiB/s], and the same move over the other link speed (10 Gbit/s
+    when `link_gbps` is 1, else 1 Gbit/s) for the what-if.
+
+    Returns
+    -------
+    dict
+        vm, link, settings, result, what_if_link and what_if (`MigrationResult`).
+    """
+    vm = _guest_vm("app02", memory_gib=memory_gib, dirty_rate_mib_s=dirty_rate_mib_s,
+                   disk_gib=disk_gib, read_mib_s=2 * guest_write_mib_s,
+                   write_mib_s=guest_write_mib_s, storage="local")
+    source = Storage(name="hv04-d", read_mib_s=float(disks_mib_s), write_mib_s=float(disks_mib_s),
+                     iops=5000)
+    target = Storage(name="hv05-d", read_mib_s=float(disks_mib_s), write_mib_s=float(disks_mib_s),
+                     iops=5000)
+    settings = settings_from(preset)
+    link = link_from(link_gbps)
+    other = link_from(10.0 if float(link_gbps) < 10 else 1.0)
+    cap = _throttle(throttle_mib_s)
+    return {"vm": vm, "link": link, "settings": settings,
+            "result": _shared_nothing(vm, link, source, target, settings, copy_rate_cap_mib_s=cap),
+            "what_if_link": other,
+            "what_if": _shared_nothing(vm, other, source, target, settings,
+                                       copy_rate_cap_mib_s=cap)}
+
+
+def _phase_s(result, name: str) -> float:
+    p = result.phases
+    rows = p[p["phase"] == name]
+    return float((rows["end_s"] - rows["start_s"]).sum())
+
+
+def shared_nothing_readout(state: dict):
+    r, w = state["result"], state["what_if"]
+    values = {"total_s": r.total_s, "downtime_s": r.downtime_s,
+              "storage_phase_s": _phase_s(r, "storage_copy"),
+              "memory_phase_s": _phase_s(r, "memory"), "network_bytes": r.network_bytes,
+              "converged": bool(r.converged), "what_if_total_s": w.total_s,
+              "what_if_gbps": state["what_if_link"].gbps,
+              "speedup": r.total_s / w.total_s if w.total_s else np.nan}
+    share = values["storage_phase_s"] / r.total_s if r.total_s else np.nan
+    rows = [
+        ("total time", fmt_time(r.total_s)),
+        ("storage copy phase", f"{fmt_time(values['storage_phase_s'])} ({share:.0%})"),
+        ("memory phase", fmt_time(values["memory_phase_s"])),
+        ("blackout", fmt_time(r.downtime_s), r.downtime_s > 1),
+        ("sent over the network", fmt_bytes(r.network_bytes)),
+        ("converged", "yes" if r.converged else "no: pass cap", not r.converged),
+        (f"what if {values['what_if_gbps']:g} Gbit/s", f"{fmt_time(w.total_s)} "
+                                                       f"({values['speedup']:.1f} x)"),
+    ]
+    return rows, list(r.notes), values
+
+
+class SharedNothingExplorer(Explorer):
+    """Shared Nothing Live Migration: storage first, then memory, over one link; the time by
+    phase here and over the other link speed."""
+
+    def __init__(self, *, disk_gib=30.0, memory_gib=6.0, dirty_rate_mib_s=20.0,
+                 guest_write_mib_s=2.0, link_gbps=1.0, disks_mib_s=300.0, throttle_mib_s=0.0,
+                 preset="WS2012", backend=None):
+        controls = {
+            "disk_gib": float_slider("virtual disk [GiB]", disk_gib, 5, 500, 5, ".0f"),
+            "memory_gib": float_slider("memory [GiB]", memory_gib, 0.5, 64, 0.5),
+            "dirty_rate_mib_s": float_slider("dirty rate [MiB/s]", dirty_rate_mib_s, 0, 300, 5,
+                                             ".0f"),
+            "guest_write_mib_s": float_slider("guest disk writes [MiB/s]", guest_write_mib_s, 0,
+                                              50, 1, ".0f"),
+            "link_gbps": dropdown("link", LINK_GBPS[:2], float(link_gbps)),
+            "disks_mib_s": float_slider("host disks [MiB/s]", disks_mib_s, 50, 2000, 10, ".0f"),
+            "throttle_mib_s": float_slider("copy throttle [MiB/s, 0 off]", throttle_mib_s, 0,
+                                           500, 10, ".0f"),
+            "preset": dropdown("Windows Server", list(PRESETS), preset),
+        }
+        super().__init__(controls, title="Shared Nothing Live Migration: storage, then memory",
+                         backend=backend)
+
+    def compute(self, **values):
+        return shared_nothing_scenario(**values)
+
+    def readout_for(self, state):
+        return shared_nothing_readout(state)
+
+    def build_figure(self, fig):
+        fig.subplots_adjust(left=0.07, right=0.985, bottom=0.15, top=0.9, wspace=0.45)
+        gs = fig.add_gridspec(1, 3)
+        self.ax = fig.add_subplot(gs[0, :2])
+        self.ax_phase = fig.add_subplot(gs[0, 2])
+        self.panel = TimelinePanel(self.ax, [("network_mib_s", "network [MiB/s]",
+                                              NETWORK_COLOUR),
+                                             ("copy_mib_s", "storage copy [MiB/s]",
+                                              STORAGE_COLOUR)],
+                                   ylabel="throughput [MiB/s]")
+        style_axes(self.ax_phase, "time [min]", "")
+        self.ax_phase.set_title("time by phase")
+        self.bars: list = []
+
+    def draw(self, state):
+        r, w = state["result"], state["what_if"]
+        self.panel.update(r)
+        self.ax.set_title(f"{state['link'].gbps:g} Gbit/s: {fmt_time(r.total_s)} "
+                          f"(storage, then memory)")
+        clear(self.bars)
+        labels = [f"{state['link'].gbps:g} Gbit/s", f"what if\n{state['what_if_link'].gbps:g}"
+                                                    " Gbit/s"]
+        y = np.arange(2)
+        left = np.zeros(2)
+        for phase in SN_PHASES:
+            minutes = np.array([_phase_s(r, phase), _phase_s(w, phase)]) / 60
+            self.bars.append(self.ax_phase.barh(y, minutes, left=left, height=0.55,
+                                                color=PHASE_COLOURS.get(phase, "#bbbbbb"),
+                                                edgecolor="#555555", lw=0.4,
+                                                label=phase.replace("_", " ")))
+            left += minutes
+        self.ax_phase.set_yticks(y, labels)
+        self.ax_phase.set_ylim(1.6, -0.6)
+        self.ax_phase.set_xlim(0, max(left.max(), 1e-6) * 1.05)
+        if not self.ax_phase.get_legend():
+            self.ax_phase.legend(loc="lower right", fontsize=7.5)
+
+
+def shared_nothing_explorer(**kwargs) -> SharedNothingExplorer:
+    """Shared Nothing Live Migration between two stand-alone hosts: disk and memory sizes, the
+    dirty rate, the guest's disk writes (mirrored over the link), the link speed, the hosts'
+    disks, a copy throttle and the preset. Figure: network and copy over time, and the time
+    by phase next to the same move over the other link speed (1 or 10 Gbit/s).
+
+    Returns
+    -------
+    SharedNothingExplorer
+    """
+    return SharedNothingExplorer(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# SMB Live Migration
+def smb_scenario(*, memory_gib=8.0, dirty_rate_mib_s=40.0, open_files=4, link_gbps=10.0,
+                 nics=1, transport="tcpip", rdma=False, guest_io_mib_s=30.0,
+                 same_network=False, preset="WS2012R2") -> dict:
+    """An SMB Live Migration of a VM whose files are on an SMB 3 share. The guest's I/O
+    (`guest_io_mib_s` [MiB/s], 60 % reads) goes to the share, over the migration link when
+    `same_network`, else over a separate 10 Gbit/s storage network. The same VM with no open
+    files is run for comparison.
+
+    Returns
+    -------
+    dict
+        vm, link, share, settings, result, no_files (`MigrationResult` with open_files=0).
+    """
+    io = float(guest_io_mib_s)
+    vm = _guest_vm("web01", memory_gib=memory_gib, dirty_rate_mib_s=dirty_rate_mib_s,
+                   read_mib_s=0.6 * io, write_mib_s=0.4 * io, storage="smb")
+    link = link_from(link_gbps, nics, rdma)
+    share_link = link if same_network else link_from(10.0)
+    share = SmbShare(name="fs01", storage=Storage(name="fs01-array"), link=share_link)
+    settings = settings_from(preset, transport=transport)
+    kwargs = {"same_network": bool(same_network)}
+    return {"vm": vm, "link": link, "share": share, "settings": settings,
+            "result": _smb(vm, link, share, settings, open_files=int(open_files), **kwargs),
+            "no_files": _smb(vm, link, share, settings, open_files=0, **kwargs)}
+
+
+def blackout_parts(result, settings) -> dict:
+    """The blackout split into its parts [s]: the final copy of dirty pages and device state,
+    the SMB handle and lock moves, the resume, and whatever else the model put in it."""
+    p = result.passes
+    final = p[p["blackout"]]
+    copy = float((final["end_s"] - final["start_s"]).sum()) if len(final) else 0.0
+    handles = float(result.details.get("handle_move_s", 0.0))
+    resume = float(settings.resume_s)
+    other = max(result.downtime_s - copy - handles - resume, 0.0)
+    return {"final copy": copy, "handles and locks": handles, "resume": resume, "other": other}
+
+
+def smb_readout(state: dict):
+    r, none = state["result"], state["no_files"]
+    parts = blackout_parts(r, state["settings"])
+    d = r.details
+    values = {"total_s": r.total_s, "downtime_s": r.downtime_s,
+              "handle_move_s": parts["handles and locks"],
+              "extra_blackout_s": r.downtime_s - none.downtime_s,
+              "network_bytes": r.network_bytes, "converged": bool(r.converged),
+              "guest_latency_ms": float(d.get("guest_latency_ms", np.nan)),
+              "open_files": int(d.get("open_files", 0))}
+    rows = [
+        ("total time", fmt_time(r.total_s)),
+        ("blackout", fmt_time(r.downtime_s), r.downtime_s > 1),
+        (f"of which {values['open_files']} handles and locks", fmt_time(parts["handles and locks"])),
+        ("of which the final copy", fmt_time(parts["final copy"])),
+        ("sent over the network", fmt_bytes(r.network_bytes)),
+        ("converged", "yes" if r.converged else "no: pass cap", not r.converged),
+        ("guest I/O latency (share)", f"{values['guest_latency_ms']:,.1f} ms"),
+    ]
+    return rows, list(r.notes), values
+
+
+class SmbExplorer(Explorer):
+    """SMB Live Migration: the VM's files stay on an SMB 3 share; the blackout also moves the
+    handles and locks of its open files."""
+
+    def __init__(self, *, memory_gib=8.0, dirty_rate_mib_s=40.0, open_files=4, link_gbps=10.0,
+                 nics=1, transport="tcpip", rdma=False, guest_io_mib_s=30.0,
+                 same_network=False, preset="WS2012R2", backend=None):
+        controls = {
+            "memory_gib": float_slider("memory [GiB]", memory_gib, 0.5, 128, 0.5),
+            "dirty_rate_mib_s": float_slider("dirty rate [MiB/s]", dirty_rate_mib_s, 0, 600, 5,
+                                             ".0f"),
+            "open_files": int_slider("open files on the share", open_files, 0, 2000, 10),
+            "guest_io_mib_s": float_slider("guest I/O to share [MiB/s]", guest_io_mib_s, 0,
+                                           500, 5, ".0f"),
+            "link_gbps": dropdown("link (per NIC)", LINK_GBPS, float(link_gbps)),
+            "nics": int_slider("NICs", nics, 1, 4),
+            "rdma": checkbox("RDMA (SMB Direct)", rdma),
+            "same_network": checkbox("share on the migration link", same_network),
+            "transport": dropdown("transport", TRANSPORT_LABELS, transport),
+            "preset": dropdown("Windows Server", list(PRESETS), preset),
+        }
+        super().__init__(controls, title="SMB Live Migration: VM files on an SMB 3 share",
+                         backend=backend)
+
+    def compute(self, **values):
+        return smb_scenario(**values)
+
+    def readout_for(self, state):
+        return smb_readout(state)
+
+    def build_figure(self, fig):
+        fig.subplots_adjust(left=0.07, right=0.985, bottom=0.15, top=0.9, wspace=0.5)
+        gs = fig.add_gridspec(1, 3)
+        self.ax = fig.add_subplot(gs[0, :2])
+        self.ax_black = fig.add_subplot(gs[0, 2])
+        self.panel = TimelinePanel(self.ax, [("network_mib_s", "migration [MiB/s]",
+                                              NETWORK_COLOUR),
+                                             ("guest_network_mib_s", "guest I/O to the share "
+                                              "[MiB/s]", GUEST_COLOUR)],
+                                   ylabel="network throughput [MiB/s]")
+        style_axes(self.ax_black, "blackout [ms]", "")
+        self.ax_black.set_title("what the blackout holds")
+        self.bars: list = []
+
+    def draw(self, state):
+        r, none = state["result"], state["no_files"]
+        self.panel.update(r)
+        self.ax.set_title(f"{state['vm'].memory_gib:g} GiB VM over {state['link'].gbps:g} "
+                          f"Gbit/s x{state['link'].nics}: blackout {fmt_time(r.downtime_s)}")
+        clear(self.bars)
+        parts = [blackout_parts(r, state["settings"]), blackout_parts(none, state["settings"])]
+        colours = {"final copy": NETWORK_COLOUR, "handles and locks": "#8856a7",
+                   "resume": "#bdbdbd", "other": "#eeeeee"}
+        y = np.arange(2)
+        left = np.zeros(2)
+        for name, colour in colours.items():
+            ms = np.array([p[name] for p in parts]) * 1000
+            self.bars.append(self.ax_black.barh(y, ms, left=left, height=0.55, color=colour,
+                                                edgecolor="#555555", lw=0.4, label=name))
+            left += ms
+        files = int(r.details.get("open_files", 0))
+        self.ax_black.set_yticks(y, [f"{files} open\nfiles", "no open\nfiles"])
+        self.ax_black.set_ylim(1.6, -0.6)
+        self.ax_black.set_xlim(0, max(left.max(), 1e-3) * 1.05)
+        if not self.ax_black.get_legend():
+            self.ax_black.legend(loc="lower right", fontsize=7.5)
+
+
+def smb_explorer(**kwargs) -> SmbExplorer:
+    """SMB Live Migration of a VM whose files live on an SMB 3 share: memory, dirty rate, the
+    files it holds open, its I/O to the share (on the migration link or a separate one), the
+    link, the transport and preset. Figure: the migration and the guest's share traffic over
+    time, and the blackout split into final copy, handle and lock moves and resume, next to
+    the same VM with no open files.
+
+    Returns
+    -------
+    SmbExplorer
+    """
+    return SmbExplorer(**kwargs)
+
+
+__all__ = ["storage_migration_explorer", "shared_nothing_explorer", "smb_explorer",
+           "storage_scenario", "shared_nothing_scenario", "smb_scenario", "blackout_parts"]
