@@ -46,7 +46,8 @@ simulator reads Microsoft's undocumented counters:
 framing characters"; default 1514/1460, Ethernet and TCP/IP headers per full frame), plus
 optional seeded background traffic. Storage work is written as ``PhysicalDisk`` (the arrays)
 and ``Hyper-V Virtual Storage Device`` (the guest's view of its VHD, instance the VHD path
-with ``\\`` replaced by ``-``).
+with ``\\`` replaced by ``-``), or ``SMB Client Shares`` for a VM on an SMB 3 share; these
+follow the VM to the destination host when it moves (see `_storage_counters`).
 """
 from __future__ import annotations
 
