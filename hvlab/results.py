@@ -167,3 +167,13 @@ class DrainResult:
         from hvlab.plotting import plot_drain
 
         return plot_drain(self, ax=ax)
+
+    def to_perflog(self, path, host: str = "HV01", start=None, interval_s: float = 1.0,
+                   **kwargs):
+        """Write the PDH-CSV log the drained host would have recorded: every migration's Live
+        Migration, network and storage counters (see `hvlab.perflog.simulate.drain_to_perflog`;
+        `multihost_drain_to_perflog` writes the destinations' counters too)."""
+        from hvlab.perflog.simulate import drain_to_perflog
+
+        return drain_to_perflog(self, path, host=host, start=start, interval_s=interval_s,
+                                **kwargs)
