@@ -6,8 +6,9 @@ Windows Server 2012 Hyper-V.
 >>> r.summary()  # doctest: +SKIP
 """
 from hvlab import analytic
-from hvlab.models import (live_migration, quick_migration, shared_nothing_migration,
-                          smb_live_migration, storage_migration)
+from hvlab.inventory import read_inventory
+from hvlab.models import (drain_host, live_migration, quick_migration,
+                          shared_nothing_migration, smb_live_migration, storage_migration)
 from hvlab import perflog
 from hvlab.perflog import (CounterPath, PerfLogError, parse_counter_path, read_perflog,
                            read_perflogs, write_perflog)
@@ -36,7 +37,8 @@ __all__ = [
     "CounterPath", "PerfLogError",
     "VM", "Link", "Storage", "SmbShare", "MigrationSettings", "WS2008R2", "WS2012", "WS2012R2",
     "PRESETS", "preset", "live_migration", "quick_migration", "analytic", "plotting",
-    "storage_migration", "smb_live_migration", "shared_nothing_migration",
+    "storage_migration", "smb_live_migration", "shared_nothing_migration", "drain_host",
+    "read_inventory",
     "MigrationResult",
     "DrainResult",
     "sweep", "sweep_fields",

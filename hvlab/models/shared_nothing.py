@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from hvlab.models._des import new_environment
-from hvlab.models.live import Dirtier, passes_frame, precopy_notes, run_precopy, transfer_plan
+from hvlab.models.live import Dirtier, precopy_notes, run_precopy, transfer_plan
 from hvlab.models.smb import on_blackout_start
-from hvlab.models.storage import MIN_COPY_FRAC, SharedResources
+from hvlab.models.storage import MIN_COPY_FRAC, SharedResources, fast_passes_frame
 from hvlab.models.storage_migration import (DELETE_SOURCE_S, StorageMove, _array_keys,
                                             add_array_load, array_resources, check_capacity,
                                             check_rate_cap)
@@ -60,17 +60,13 @@ def shared_nothing_result(vm: VM, settings: MigrationSettings, plan, pool: Share
     """Build a Shared Nothing Live Migration's result (also used by `drain_host`); times are
     made relative to `start_s`."""
     end = log["end_s"]
-    timeline = move.frame(end, start_s=start_s, memory_tag=vm.name)
-    timeline.index = pd.Index(timeline.index.to_numpy() - start_s, name="time_s")
     mlog = move.log
-    details = move.details(timeline, (mlog["copy_start_s"] - start_s,
-                                      mlog["switch_s"] - start_s))
-    passes = passes_frame(log["passes"])
-    passes["start_s"] -= start_s
-    passes["end_s"] -= start_s
-    timeline["pass"] = np.searchsorted(passes["start_s"].to_numpy(), timeline.index, "right")
+    passes = fast_passes_frame(log["passes"], start_s)
+    timeline, details = move.build(
+        end, start_s=start_s, memory_tag=vm.name, during=(mlog["copy_start_s"], mlog["switch_s"]),
+        pass_starts=[r[1] for r in log["passes"]],
+        blackout=(log["blackout_start_s"], log["blackout_end_s"]))
     black0, black1 = log["blackout_start_s"] - start_s, log["blackout_end_s"] - start_s
-    timeline["blackout"] = (timeline.index >= black0) & (timeline.index < black1)
     marks = [0.0, log["storage_start_s"] - start_s, log["storage_end_s"] - start_s, black0,
              black1, end - start_s]
     phases = pd.DataFrame({"phase": ["setup", "storage_copy", "memory", "blackout",

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 
 from hvlab.models._des import new_environment
-from hvlab.models.live import Dirtier, passes_frame, precopy_notes, run_precopy, transfer_plan
+from hvlab.models.live import Dirtier, precopy_notes, run_precopy, transfer_plan
 from hvlab.models.storage import (MIN_COPY_FRAC, P95_FACTOR, SharedResources,
-                                  array_latency_ms, guest_demand_frac)
+                                  array_latency_ms, fast_passes_frame, guest_demand_frac,
+                                  history_rows, step_values)
 from hvlab.params import MIB, VM, Link, MigrationSettings, SmbShare
 from hvlab.results import MigrationResult
 from hvlab.validate import check_seed, check_type
@@ -139,9 +140,8 @@ def smb_live_migration(vm: VM, link: Link, share: SmbShare,
         pool.add_stream("load", 1.0, {"share": share.storage.load_frac})
     io_bytes_s = (vm.disk_read_mib_s + vm.disk_write_mib_s) * MIB
     demand = guest_demand_frac(vm, share.storage)
-    guest_tag = f"{vm.name}:guest"
     guest_weights = {"share": demand, share_link: io_bytes_s}
-    pool.add_stream("guest", 1.0, guest_weights, tag=guest_tag)
+    pool.add_stream("guest", 1.0, guest_weights)
     dirtier = Dirtier(vm, settings.dirty_model, np.random.default_rng(seed))
     log: dict = {}
 
@@ -152,40 +152,39 @@ def smb_live_migration(vm: VM, link: Link, share: SmbShare,
                 run_precopy(self, vm, pool, plan, run_settings, dirtier, log,
                             blackout_extra_s=handles_s), pool, log, "guest")
             # resumed on the destination: the guest's I/O to the share goes on from there
-            pool.add_stream("guest", 1.0, guest_weights, tag=guest_tag)
+            pool.add_stream("guest", 1.0, guest_weights)
 
     Migration(env=env, name="smb_live_migration")
     env.run()
     return smb_result(vm, settings, plan, pool, log, share, open_files=open_files,
-                      handles_s=handles_s, same_network=same_network, guest_tag=guest_tag)
+                      handles_s=handles_s, same_network=same_network,
+                      guest_keys=("share", share_link))
 
 
 def smb_result(vm, settings, plan, pool, log, share, *, open_files, handles_s, same_network,
-               guest_tag, start_s: float = 0.0, kind: str = "smb_live") -> MigrationResult:
-    """Build the result of an SMB Live Migration run (also used by `drain_host`)."""
+               guest_keys=("share",), start_s: float = 0.0,
+               kind: str = "smb_live") -> MigrationResult:
+    """Build the result of an SMB Live Migration run (also used by `drain_host`); the
+    guest's I/O crosses the resources `guest_keys` except during the blackout."""
     end = log["blackout_end_s"]
-    hist = pool.history
-    times = np.fromiter((h[0] for h in hist), float, len(hist))
-    lo = max(int(np.searchsorted(times, start_s, side="right")) - 1, 0)
-    hi = int(np.searchsorted(times, end, side="right"))
-    rows = list(hist[lo:hi])
-    if not rows or rows[-1][0] < end:
-        rows.append((end, 0.0, {}))
-    t = np.array([max(h[0], start_s) for h in rows]) - start_s
+    rows = history_rows(pool, start_s, end)
+    t = np.array([h[0] for h in rows]) - start_s
     memory = np.array([h[2].get(vm.name, 0.0) for h in rows]) / MIB
     memory[-1] = 0.0
-    served = np.array([h[2].get(guest_tag, 0.0) for h in rows])
+    at = t + start_s
+    paused = (at >= log["blackout_start_s"]) & (at < end)
+    served = np.ones(len(at))
+    for key in guest_keys:
+        served = np.minimum(served, pool.resources[key].scale_at(at))
+    served[paused] = 0.0
     io_mib_s = vm.disk_read_mib_s + vm.disk_write_mib_s
     share_times, used, background = pool.resources["share"].history()
-    idx = np.clip(np.searchsorted(share_times, t + start_s, side="right") - 1, 0,
-                  len(share_times) - 1)
-    util = (used + background)[idx]
+    util = step_values(share_times, used + background, t + start_s)
     latency = array_latency_ms(share.storage, util)
-    passes = passes_frame(log["passes"]).assign(
-        start_s=lambda f: f["start_s"] - start_s, end_s=lambda f: f["end_s"] - start_s)
+    passes = fast_passes_frame(log["passes"], start_s)
     blackout_start = log["blackout_start_s"] - start_s
     end_rel = end - start_s
-    timeline = pd.DataFrame({
+    timeline = pd.DataFrame({  # times are unique: only the first row is clamped to start_s
         "network_mib_s": memory,
         "guest_network_mib_s": served * io_mib_s,
         "storage_read_mib_s": served * vm.disk_read_mib_s,
@@ -193,10 +192,9 @@ def smb_result(vm, settings, plan, pool, log, share, *, open_files, handles_s, s
         "storage_mib_s": served * io_mib_s,
         "guest_latency_ms": np.where(served > 0, latency, np.nan),
         "array_util_frac": util,
+        "pass": np.searchsorted(passes["start_s"].to_numpy(), t, "right").astype("int64"),
+        "blackout": (t >= blackout_start) & (t < end_rel),
     }, index=pd.Index(t, name="time_s"))
-    timeline = timeline[~timeline.index.duplicated(keep="last")]
-    timeline["pass"] = np.searchsorted(passes["start_s"].to_numpy(), timeline.index, "right")
-    timeline["blackout"] = (timeline.index >= blackout_start) & (timeline.index < end_rel)
     mem_start = log["memory_start_s"] - start_s
     phases = pd.DataFrame({"phase": ["setup", "memory", "blackout"],
                            "start_s": [0.0, mem_start, blackout_start],

@@ -46,6 +46,7 @@ import math
 from typing import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 import salabim as sim
 
 from hvlab.models._des import FairSharePipe, new_environment
@@ -140,24 +141,33 @@ def exp_mixture_quantile(means_ms, weights, q: float = 0.95) -> float:
     q : float
         The quantile, 0 < q < 1.
     """
-    means = np.asarray(means_ms, dtype=float)
-    w = np.asarray(weights, dtype=float)
+    means = np.asarray(means_ms, dtype=float).ravel()
+    w = np.asarray(weights, dtype=float).ravel()
     keep = w > 0
-    means, w = means[keep], w[keep] / w[keep].sum()
-    if len(means) == 0:
+    if not keep.any():
         return math.nan
-    if np.all(means <= 0):
-        return 0.0
+    # equal means are one component (a run has few distinct latency levels)
+    means, inverse = np.unique(means[keep], return_inverse=True)
+    w = np.bincount(inverse, weights=w[keep])
+    w = w / w.sum()
     tail = 1.0 - q
-    lo, hi = 0.0, float(means.max()) * -math.log(tail) + 1e-12
-    for _ in range(80):  # bisection on the survival function (monotone)
-        mid = 0.5 * (lo + hi)
-        surv = float(np.sum(w * np.exp(-mid / np.where(means > 0, means, 1e-300))))
-        if surv > tail:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    instant = float(w[means <= 0].sum())  # zero-latency mass
+    if instant >= q:
+        return 0.0
+    pos = means > 0
+    m, w = means[pos], w[pos]
+    # Newton on g(x) = ln S(x) - ln(tail): S, a mixture of exponentials, is log-convex, so
+    # from x = 0 (g > 0) the iterates rise monotonically to the root
+    x = 0.0
+    for _ in range(200):
+        e = w * np.exp(-x / m)
+        surv = float(e.sum())
+        slope = -float((e / m).sum()) / surv
+        step = (math.log(surv) - math.log(tail)) / slope
+        x -= step
+        if abs(step) <= 1e-13 * max(x, 1e-300):
+            break
+    return x
 
 
 def simulate_io_queue(util_frac: float, service_ms: float, n_ios: int = 20_000, *,
@@ -250,7 +260,7 @@ class Resource:
     """
 
     __slots__ = ("key", "capacity", "floor", "offered", "used", "scale", "left", "times",
-                 "used_hist", "background_hist")
+                 "used_hist", "background_hist", "scale_hist", "_cache")
 
     def __init__(self, key: str, capacity: float, floor: float):
         if not capacity > 0:
@@ -265,6 +275,8 @@ class Resource:
         self.times: list[float] = []
         self.used_hist: list[float] = []
         self.background_hist: list[float] = []
+        self.scale_hist: list[float] = []
+        self._cache = None
 
     @property
     def available(self) -> float:
@@ -274,12 +286,30 @@ class Resource:
     def history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(times, used by flows, served background): each value holds from its time to the
         next change."""
-        return (np.array(self.times, dtype=float), np.array(self.used_hist, dtype=float),
-                np.array(self.background_hist, dtype=float))
+        return self._arrays()[:3]
+
+    def scale_at(self, at) -> np.ndarray:
+        """Fraction of the background served at the times `at` (1 unless saturated)."""
+        times, _, _, scale = self._arrays()
+        return step_values(times, scale, at, before=1.0)
+
+    def _arrays(self):
+        n = len(self.times)
+        if self._cache is None or self._cache[0] != n:  # built once per length, not per use
+            self._cache = (n, (np.array(self.times, dtype=float),
+                               np.array(self.used_hist, dtype=float),
+                               np.array(self.background_hist, dtype=float),
+                               np.array(self.scale_hist, dtype=float)))
+        return self._cache[1]
 
 
 class Stream:
-    """A constant-rate background stream (guest I/O, mirrored writes) across resources."""
+    """A constant-rate background stream (guest I/O, mirrored writes) across resources.
+
+    Only tracked streams (those with a tag) integrate what they carried and appear in the tag
+    history; the others just load their resources (their served fraction is the lowest
+    `Resource.scale_at` of the resources they cross). Keeping the many untracked guest
+    streams of a drain out of the per-event work keeps a drain linear in its VMs."""
 
     __slots__ = ("key", "rate", "uses", "scale", "carried", "tag")
 
@@ -290,6 +320,10 @@ class Stream:
         self.scale = 1.0
         self.carried = 0.0
         self.tag = tag
+
+    def current_scale(self) -> float:
+        """Fraction of the stream served now."""
+        return min((r.scale for r, _ in self.uses), default=1.0)
 
 
 class _MultiFlow:
@@ -337,6 +371,7 @@ class SharedResources(FairSharePipe):
         self.resources = {k: Resource(k, cap, floor) for k, (cap, floor) in resources.items()}
         self.default_uses = ((self.resources[default], 1.0),)
         self.streams: dict = {}
+        self.tracked: dict = {}  # the streams with a tag
 
     # ---- public -----------------------------------------------------------------------
     def uses(self, weights: dict) -> tuple:
@@ -361,7 +396,8 @@ class SharedResources(FairSharePipe):
 
     def add_stream(self, key, rate: float, weights: dict, tag: str | None = None) -> None:
         """Start (or change) a background stream of `rate` units/s crossing resources with
-        the given weights. `tag` makes it count in the tag history (e.g. network traffic)."""
+        the given weights. A `tag` tracks it: what it carries is integrated (`carried`) and
+        it counts in the tag history (e.g. network traffic)."""
         self._advance()
         if key in self.streams:
             self._drop(self.streams.pop(key))
@@ -370,6 +406,8 @@ class SharedResources(FairSharePipe):
             for r, w in stream.uses:
                 r.offered += stream.rate * w
             self.streams[key] = stream
+            if tag is not None:
+                self.tracked[key] = stream
         self._reallocate()
 
     def remove_stream(self, key) -> float:
@@ -379,11 +417,12 @@ class SharedResources(FairSharePipe):
         if stream is None:
             return 0.0
         self._drop(stream)
+        self.tracked.pop(key, None)
         self._reallocate()
         return stream.carried
 
     def carried(self, key) -> float:
-        """What a running stream has carried so far [units]."""
+        """What a running tracked stream has carried so far [units]."""
         self._advance()
         stream = self.streams.get(key)
         return 0.0 if stream is None else stream.carried
@@ -395,6 +434,15 @@ class SharedResources(FairSharePipe):
             rate = min(rate, r.available / w)
         return rate
 
+    def history_times(self) -> np.ndarray:
+        """Times of the entries of `history` as an array (cached while it does not grow)."""
+        n = len(self.history)
+        cache = getattr(self, "_times_cache", None)
+        if cache is None or cache[0] != n:
+            cache = (n, np.fromiter((h[0] for h in self.history), float, n))
+            self._times_cache = cache
+        return cache[1]
+
     # ---- internals --------------------------------------------------------------------
     @staticmethod
     def _drop(stream: Stream) -> None:
@@ -404,7 +452,7 @@ class SharedResources(FairSharePipe):
     def _advance(self) -> None:
         dt = self.env.now() - self._last_s
         if dt > 0:
-            for s in self.streams.values():
+            for s in self.tracked.values():
                 s.carried += s.rate * s.scale * dt
         super()._advance()
 
@@ -452,7 +500,7 @@ class SharedResources(FairSharePipe):
             # served in full unless it exceeds the room by more than float rounding
             r.scale = (1.0 if r.offered <= room + 1e-12 * r.capacity
                        else min(1.0, room / r.offered))
-        for s in self.streams.values():
+        for s in self.tracked.values():
             s.scale = min((r.scale for r, _ in s.uses), default=1.0)
 
     def _reallocate(self) -> None:
@@ -462,9 +510,8 @@ class SharedResources(FairSharePipe):
             tags: dict[str, float] = {}
             for f in self.flows:
                 tags[f.tag] = tags.get(f.tag, 0.0) + f.rate
-            for s in self.streams.values():
-                if s.tag is not None:
-                    tags[s.tag] = tags.get(s.tag, 0.0) + s.rate * s.scale
+            for s in self.tracked.values():
+                tags[s.tag] = tags.get(s.tag, 0.0) + s.rate * s.scale
             default = self.default_uses[0][0]
             total = default.used + default.offered * default.scale
             if self.history and self.history[-1][0] == now:
@@ -476,10 +523,12 @@ class SharedResources(FairSharePipe):
                 if r.times and r.times[-1] == now:
                     r.used_hist[-1] = r.used
                     r.background_hist[-1] = served
+                    r.scale_hist[-1] = r.scale
                 else:
                     r.times.append(now)
                     r.used_hist.append(r.used)
                     r.background_hist.append(served)
+                    r.scale_hist.append(r.scale)
         if self.flows:
             dt = min(f.remaining / f.rate for f in self.flows)
             self.next_event_s = now + max(dt, 0.0)
@@ -491,11 +540,43 @@ class SharedResources(FairSharePipe):
 
 # --------------------------------------------------------------------------------------------
 # helpers for results
-def step_values(times: np.ndarray, values: np.ndarray, at: Sequence[float]) -> np.ndarray:
+def step_values(times: np.ndarray, values: np.ndarray, at, before: float = 0.0) -> np.ndarray:
     """Values of a piecewise-constant series (each value holds from its time to the next) at
-    the times `at`; the last value holds after the last time."""
-    idx = np.searchsorted(times, np.asarray(at, dtype=float), side="right") - 1
-    return np.asarray(values)[np.clip(idx, 0, len(values) - 1)]
+    the times `at`; `before` where `at` precedes the first time."""
+    at = np.asarray(at, dtype=float)
+    if len(times) == 0:
+        return np.full(at.shape, before)
+    idx = np.searchsorted(times, at, side="right") - 1
+    return np.where(idx >= 0, np.asarray(values)[np.clip(idx, 0, None)], before)
+
+
+def history_rows(pool: "SharedResources", start_s: float, end_s: float) -> list:
+    """The pool's (time, total, tags) history from `start_s` to `end_s`: a first row at
+    `start_s` with the state then (nothing running before the first entry), the changes in
+    between, and a closing row at `end_s`. Times are unique."""
+    hist, times = pool.history, pool.history_times()
+    lo = int(np.searchsorted(times, start_s, side="right")) - 1
+    hi = int(np.searchsorted(times, end_s, side="right"))
+    first = (start_s, 0.0, {}) if lo < 0 else (start_s, hist[lo][1], hist[lo][2])
+    rows = [first] + hist[lo + 1:hi]
+    if rows[-1][0] < end_s:
+        rows.append((end_s, 0.0, rows[-1][2]))
+    return rows
+
+
+def fast_passes_frame(rows, start_s: float = 0.0) -> pd.DataFrame:
+    """The `passes` table from `run_precopy`'s rows, times made relative to `start_s`
+    (`hvlab.models.live.passes_frame` built column-wise: a drain builds thousands)."""
+    arr = np.array(rows, dtype=float).reshape(-1, 7)
+    return pd.DataFrame({
+        "pass": arr[:, 0].astype("int64"),
+        "start_s": arr[:, 1] - start_s,
+        "end_s": arr[:, 2] - start_s,
+        "sent_bytes": arr[:, 3],
+        "dirty_bytes_after": arr[:, 4],
+        "wire_bytes": arr[:, 5],
+        "blackout": arr[:, 6].astype(bool),
+    })
 
 
 def merge_times(*series: Iterable[float]) -> np.ndarray:
@@ -507,5 +588,6 @@ __all__ = [
     "COPY_IO_BYTES", "MIN_COPY_FRAC", "P95_FACTOR", "guest_demand_frac", "write_fraction",
     "mirror_demand_per_byte", "copy_read_demand_per_byte", "copy_write_demand_per_byte",
     "mm1_response_ms", "array_latency_ms", "exp_mixture_quantile", "simulate_io_queue",
-    "Resource", "Stream", "SharedResources", "step_values", "merge_times",
+    "Resource", "Stream", "SharedResources", "step_values", "merge_times", "fast_passes_frame",
+    "history_rows",
 ]

@@ -31,7 +31,8 @@ from hvlab.models._des import new_environment
 from hvlab.models.storage import (MIN_COPY_FRAC, P95_FACTOR, SharedResources,
                                   array_latency_ms, copy_read_demand_per_byte,
                                   copy_write_demand_per_byte, exp_mixture_quantile,
-                                  guest_demand_frac, mirror_demand_per_byte, write_fraction)
+                                  guest_demand_frac, history_rows, mirror_demand_per_byte,
+                                  step_values, write_fraction)
 from hvlab.params import GIB, MIB, VM, Link, MigrationSettings, SmbShare, Storage
 from hvlab.results import MigrationResult, empty_passes
 from hvlab.validate import check_seed, check_type
@@ -124,7 +125,6 @@ class StorageMove:
         self.tag = vm.name if tag is None else tag
         self.copy_tag = f"{self.tag}:copy"
         self.mirror_tag = f"{self.tag}:mirror"
-        self.guest_tag = f"{self.tag}:guest"
         self.odx = odx
         self.cap = cap_bytes_s
         self.copy_links = () if odx else tuple(copy_links)
@@ -147,11 +147,35 @@ class StorageMove:
         self.disk_bytes = vm.disk_gib * GIB
         self.fixed_bytes = max(vm.storage_bytes - self.disk_bytes, 0.0)
         self.log: dict = {"copied": 0.0, "skipped": 0.0, "mirrored": 0.0}
+        self.guest_segments: list = []  # [start_s, end_s, resource keys] of the guest's I/O
+
+    def _guest_start(self, weights: dict) -> None:
+        self.pool.add_stream(("guest", self.tag), 1.0, weights)
+        keys = tuple(k for k, w in weights.items() if w > 0)
+        self.guest_segments.append([self.pool.env.now(), math.inf, keys])
+
+    def _guest_stop(self) -> None:
+        self.pool.remove_stream(("guest", self.tag))
+        if self.guest_segments and self.guest_segments[-1][1] == math.inf:
+            self.guest_segments[-1][1] = self.pool.env.now()
+
+    def guest_served(self, at: np.ndarray) -> np.ndarray:
+        """Fraction of the guest's I/O served at the times `at`: 0 while it is paused, below
+        1 while its array or link is saturated."""
+        out = np.zeros(len(at))
+        for start, end, keys in self.guest_segments:
+            mask = (at >= start) & (at < end)
+            if mask.any():
+                scale = np.ones(int(mask.sum()))
+                for k in keys:
+                    scale = np.minimum(scale, self.pool.resources[k].scale_at(at[mask]))
+                out[mask] = scale
+        return out
 
     # ---- streams ----------------------------------------------------------------------
     def guest_on_source(self) -> None:
         """The guest's I/O runs against the source (from the start)."""
-        self.pool.add_stream(("guest", self.tag), 1.0, self.before_w, tag=self.guest_tag)
+        self._guest_start(self.before_w)
 
     def stop_mirror(self) -> None:
         """End the mirror (at the switch, or when the VM is paused for its blackout)."""
@@ -163,12 +187,14 @@ class StorageMove:
     def pause(self) -> None:
         """The VM is paused (live-migration blackout): no guest I/O, no mirrored writes."""
         self.stop_mirror()
-        self.pool.remove_stream(("guest", self.tag))
+        self._guest_stop()
 
     def switch(self) -> None:
         """End the mirror; the guest's I/O now runs against the target."""
         self.stop_mirror()
-        self.pool.add_stream(("guest", self.tag), 1.0, self.after_w, tag=self.guest_tag)
+        if self.guest_segments and self.guest_segments[-1][1] == math.inf:
+            self.guest_segments[-1][1] = self.pool.env.now()
+        self._guest_start(self.after_w)
         self.log["switch_s"] = self.pool.env.now()
 
     # ---- the copy (process fragment) --------------------------------------------------
@@ -207,58 +233,81 @@ class StorageMove:
         return (self.log["copied"] * len(self.copy_links)
                 + self.log["mirrored"] * len(self.mirror_links))
 
-    def frame(self, end_s: float, start_s: float = 0.0, memory_tag: str | None = None
-              ) -> pd.DataFrame:
-        """Timeline of this move from `start_s` to `end_s` (closing row at `end_s`):
-        network, storage and copy rates, array utilisation and guest latency."""
+    def build(self, end_s: float, *, during: tuple[float, float], start_s: float = 0.0,
+              memory_tag: str | None = None, pass_starts=None, blackout=None
+              ) -> tuple[pd.DataFrame, dict]:
+        """This move's timeline and details from the pool's history.
+
+        Parameters
+        ----------
+        end_s, start_s : float
+            The span [s, absolute]; the timeline's index is relative to `start_s` and closes
+            with a row at `end_s`.
+        during : (float, float)
+            The span the "during" latency figures cover [s, absolute].
+        memory_tag : str, optional
+            Tag of a memory pre-copy to add to `network_mib_s`.
+        pass_starts : array, optional
+            Start times of the memory passes [s, absolute] for the `pass` column.
+        blackout : (float, float), optional
+            The blackout [s, absolute] for the `blackout` column.
+
+        Returns
+        -------
+        (pandas.DataFrame, dict)
+            Timeline (network, storage, copy and mirror rates [MiB/s], guest latency [ms],
+            utilisation of the arrays [fraction], guest_served_frac, pass, blackout) and the
+            details (guest latency before/during/after, peaks, bytes).
+        """
         pool, vm, log = self.pool, self.vm, self.log
-        hist = pool.history
-        times = np.fromiter((h[0] for h in hist), float, len(hist))
-        lo = max(int(np.searchsorted(times, start_s, side="right")) - 1, 0)
-        hi = int(np.searchsorted(times, end_s, side="right"))
-        rows = list(hist[lo:hi])
-        if not rows or rows[-1][0] < end_s:  # close the timeline at end_s
-            rows.append((end_s, 0.0, rows[-1][2] if rows else {}))
-        t = np.array([max(h[0], start_s) for h in rows])
+        rows = history_rows(pool, start_s, end_s)
+        t = np.array([h[0] for h in rows])
 
         def tag_rate(tag):
-            return np.array([h[2].get(tag, 0.0) for h in rows])
+            out = np.array([h[2].get(tag, 0.0) for h in rows])
+            out[-1] = 0.0  # finished by the end
+            return out
 
         copy = tag_rate(self.copy_tag)
-        copy[-1] = 0.0
         mirror = tag_rate(self.mirror_tag)
-        mirror[-1] = 0.0
-        guest = tag_rate(self.guest_tag)
         memory = tag_rate(memory_tag) if memory_tag else np.zeros_like(t)
-        memory[-1] = 0.0
+        guest = self.guest_served(t)
         network = (copy * len(self.copy_links) + mirror * len(self.mirror_links) + memory) / MIB
         reads = guest * vm.disk_read_mib_s + copy / MIB
         writes = guest * vm.disk_write_mib_s + mirror / MIB + copy / MIB
         src_u = self._util(self.src_key, t)
         tgt_u = self._util(self.tgt_key, t)
-        lat, _, _ = self._latency(t, src_u, tgt_u)
-        lat = np.where(guest > 0, lat, np.nan)  # paused VM: no guest I/O
-        switch = log.get("switch_s", math.inf)
-        on_src = t < switch
-        frame = pd.DataFrame({
+        mean, r_reads, r_writes = self._latency(t, src_u, tgt_u)
+        array_u = np.where(t < log.get("switch_s", math.inf), np.maximum(src_u, tgt_u), tgt_u)
+        if pass_starts is None:
+            passes = np.zeros(len(t), dtype="int64")
+        else:
+            passes = np.searchsorted(np.asarray(pass_starts, dtype=float), t, "right")
+        if blackout is None:
+            black = np.zeros(len(t), dtype=bool)
+        else:
+            black = (t >= blackout[0]) & (t < blackout[1])
+        timeline = pd.DataFrame({
             "network_mib_s": network,
             "storage_read_mib_s": reads,
             "storage_write_mib_s": writes,
             "storage_mib_s": reads + writes,
             "copy_mib_s": copy / MIB,
             "mirror_mib_s": mirror / MIB,
-            "guest_latency_ms": lat,
-            "array_util_frac": np.where(on_src, np.maximum(src_u, tgt_u), tgt_u),
+            "guest_latency_ms": np.where(guest > 0, mean, np.nan),  # paused: no guest I/O
+            "array_util_frac": array_u,
             "source_util_frac": src_u,
             "target_util_frac": tgt_u,
             "guest_served_frac": guest,
-        }, index=pd.Index(t, name="time_s"))
-        return frame[~frame.index.duplicated(keep="last")]
+            "pass": passes.astype("int64"),
+            "blackout": black,
+        }, index=pd.Index(t - start_s, name="time_s"))
+        details = self._details(t, mean, r_reads, r_writes, guest, array_u, during)
+        return timeline, details
 
     def _util(self, key: str, at: np.ndarray) -> np.ndarray:
         times, used, background = self.pool.resources[key].history()
-        idx = np.clip(np.searchsorted(times, at, side="right") - 1, 0, len(times) - 1)
-        return (used + background)[idx]
+        return step_values(times, used + background, at)
 
     def _latency(self, t, src_u, tgt_u):
         """Mean guest latency per segment and the two components (reads, writes) [ms]."""
@@ -272,15 +321,10 @@ class StorageMove:
         fw = write_fraction(self.vm)
         return (1 - fw) * reads + fw * writes, reads, writes
 
-    def details(self, frame: pd.DataFrame, during: tuple[float, float]) -> dict:
+    def _details(self, t, mean, reads, writes, served, array_u, during) -> dict:
         """Guest latency before/during/after, peak utilisation, bytes; and saturation."""
-        t = frame.index.to_numpy()
-        src_u = frame["source_util_frac"].to_numpy()
-        tgt_u = frame["target_util_frac"].to_numpy()
-        mean, reads, writes = self._latency(t, src_u, tgt_u)
         dt = np.diff(t, append=t[-1])
         a, b = during
-        served = frame["guest_served_frac"].to_numpy()
         inside = (t >= a) & (t < b) & (dt > 0) & (served > 0)
         fw = write_fraction(self.vm)
         if inside.any():
@@ -292,7 +336,6 @@ class StorageMove:
             during_mean = float(mean[0])
             p95 = during_mean * P95_FACTOR
         before, after = float(mean[0]), float(mean[-1])
-        peak = float(frame["array_util_frac"].max())
         saturated = float(np.sum(dt[(served > 0) & (served < 1 - 1e-9)]))
         log = self.log
         copy_s = log.get("copy_end_s", 0.0) - log.get("copy_start_s", 0.0)
@@ -304,7 +347,7 @@ class StorageMove:
             "guest_latency_after_ms": after,
             "guest_latency_after_p95_ms": after * P95_FACTOR,
             "latency_rise_ratio": during_mean / before if before > 0 else math.nan,
-            "peak_array_util_frac": peak,
+            "peak_array_util_frac": float(array_u.max()),
             "copy_s": copy_s,
             "copy_rate_mib_s": log["copied"] / copy_s / MIB if copy_s > 0 else math.nan,
             "copied_bytes": int(round(log["copied"])),
@@ -502,10 +545,7 @@ def storage_migration(vm: VM, source: Storage | SmbShare, target: Storage | SmbS
     env.run(till=None)
     end = marks["end"]
     log = move.log
-    timeline = move.frame(end)
-    timeline["pass"] = 0
-    timeline["blackout"] = False
-    details = move.details(timeline, (log["copy_start_s"], log["switch_s"]))
+    timeline, details = move.build(end, during=(log["copy_start_s"], log["switch_s"]))
     details["io_pause_s"] = settings.handle_move_s
     phases = pd.DataFrame({
         "phase": ["setup", "storage_copy", "switch", "delete_source"],

@@ -1,0 +1,179 @@
+"""Read a host's VM inventory from a CSV file (one VM per row) for `hvlab.drain_host`.
+
+Columns (header row, any order, case-insensitive):
+
+============================  ========  ==========================================
+column                        required  meaning
+============================  ========  ==========================================
+name                          yes       VM name (unique)
+memory_gib                    yes       assigned memory [GiB]
+dirty_rate_mib_s              yes       memory dirty rate [MiB/s]
+disk_gib                      yes       virtual disks [GiB]
+storage                       yes       "shared", "smb" or "local"
+working_set_gib               no        writable working set [GiB] (empty: all memory)
+disk_read_mib_s               no        guest disk reads [MiB/s]
+disk_write_mib_s              no        guest disk writes [MiB/s]
+disk_iops                     no        guest disk operations [1/s]
+state_mib                     no        device state sent in the blackout [MiB]
+config_mib                    no        configuration files [MiB]
+checkpoint_gib                no        checkpoint differencing disks [GiB]
+smart_paging_gib              no        smart paging file [GiB]
+============================  ========  ==========================================
+
+Lines starting with ``#`` are comments; blank lines are skipped; an empty optional cell takes
+the `hvlab.VM` default. Every error names the file, the line (as a text editor numbers it)
+and the column, and says what to do.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from pathlib import Path
+
+from hvlab.params import STORAGE_KINDS, VM
+
+REQUIRED = ("name", "memory_gib", "dirty_rate_mib_s", "disk_gib", "storage")
+OPTIONAL = ("working_set_gib", "disk_read_mib_s", "disk_write_mib_s", "disk_iops", "state_mib",
+            "config_mib", "checkpoint_gib", "smart_paging_gib")
+COLUMNS = REQUIRED + OPTIONAL
+_TEXT = ("name", "storage")
+
+
+class InventoryError(ValueError):
+    """A bad inventory file; the message names the file, line and column."""
+
+
+def _where(source: str, line: int, column: str | None = None) -> str:
+    return f"{source} line {line}" + (f", column {column}" if column else "")
+
+
+def _number(text: str, source: str, line: int, column: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InventoryError(f"{_where(source, line, column)}: {text!r} is not a number; write "
+                             "a plain decimal number such as 4 or 12.5") from None
+    if not math.isfinite(value):
+        raise InventoryError(f"{_where(source, line, column)}: {text!r} is not a finite number")
+    if value < 0:
+        raise InventoryError(f"{_where(source, line, column)}: {text!r} is negative; sizes and "
+                             "rates must be >= 0")
+    return value
+
+
+def read_inventory(path) -> list[VM]:
+    """Read VMs from an inventory CSV (see the module notes for the columns).
+
+    Parameters
+    ----------
+    path : str, os.PathLike or file-like
+        The CSV file (UTF-8, with or without a byte-order mark), or an open text stream.
+
+    Returns
+    -------
+    list of VM
+        In file order.
+
+    Raises
+    ------
+    InventoryError (a ValueError)
+        Missing or unknown columns, an empty required cell, a value that is not a number or
+        is negative, an unknown storage kind, a duplicate VM name, or any value `hvlab.VM`
+        refuses; the message names the file, the line and the column.
+    FileNotFoundError
+        When the file does not exist.
+
+    Examples
+    --------
+    >>> import hvlab as hv
+    >>> vms = hv.read_inventory("data/inventory.csv")  # doctest: +SKIP
+    >>> hv.drain_host(vms, hv.Link(gbps=10)).summary()  # doctest: +SKIP
+    """
+    if hasattr(path, "read"):
+        source = getattr(path, "name", "<inventory>")
+        text = path.read()
+    else:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a file name or an open text file, got "
+                            f"{type(path).__name__} {path!r:.60}")
+        source = str(path)
+        text = Path(path).read_text(encoding="utf-8-sig")
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig")
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = None
+    header_line = 0
+    vms: list[VM] = []
+    first_line: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
+            continue
+        if header is None:
+            header = [c.strip().lower() for c in row]
+            header_line = line
+            _check_header(header, source, line)
+            continue
+        vms.append(_row_to_vm(row, header, source, line, first_line))
+    if header is None:
+        raise InventoryError(f"{source}: no header row; the first line must name the columns "
+                             f"({', '.join(REQUIRED)}, ...)")
+    if not vms:
+        raise InventoryError(f"{source} line {header_line}: a header but no VMs")
+    return vms
+
+
+def _check_header(header: list[str], source: str, line: int) -> None:
+    seen = set()
+    for col in header:
+        if col in seen:
+            raise InventoryError(f"{_where(source, line, col)}: the column appears twice")
+        seen.add(col)
+        if col not in COLUMNS:
+            raise InventoryError(
+                f"{_where(source, line, col or '(empty)')}: unknown column; valid columns are "
+                f"{', '.join(COLUMNS)} (put remarks in # comment lines)")
+    missing = [c for c in REQUIRED if c not in seen]
+    if missing:
+        raise InventoryError(f"{source} line {line}: missing column(s) {', '.join(missing)}; "
+                             f"an inventory needs {', '.join(REQUIRED)}")
+
+
+def _row_to_vm(row: list[str], header: list[str], source: str, line: int,
+               first_line: dict[str, int]) -> VM:
+    if len(row) != len(header):
+        raise InventoryError(f"{source} line {line}: {len(row)} cells but the header has "
+                             f"{len(header)} columns ({', '.join(header)})")
+    values: dict = {}
+    for col, cell in zip(header, row):
+        cell = cell.strip()
+        if not cell:
+            if col in REQUIRED:
+                raise InventoryError(f"{_where(source, line, col)}: empty; {col} is required")
+            continue  # optional: the VM default
+        if col in _TEXT:
+            values[col] = cell if col == "name" else cell.lower()
+        else:
+            values[col] = _number(cell, source, line, col)
+    if values["storage"] not in STORAGE_KINDS:
+        raise InventoryError(f"{_where(source, line, 'storage')}: unknown storage kind "
+                             f"{values['storage']!r}; use one of {', '.join(STORAGE_KINDS)}")
+    name = values["name"]
+    if name in first_line:
+        raise InventoryError(f"{_where(source, line, 'name')}: duplicate VM name {name!r} "
+                             f"(first on line {first_line[name]}); VM names must be unique")
+    try:
+        vm = VM(**values)
+    except (ValueError, TypeError) as exc:
+        match = re.match(r"VM\.(\w+)", str(exc))
+        column = match.group(1) if match else None
+        raise InventoryError(f"{_where(source, line, column)}: {exc}") from None
+    first_line[name] = line
+    return vm
+
+
+__all__ = ["read_inventory", "InventoryError", "REQUIRED", "OPTIONAL", "COLUMNS"]

@@ -1,0 +1,446 @@
+"""Host draining: planned maintenance moves every VM off a host.
+
+All migrations leave through one link and share it max-min fairly (`SharedResources`), so
+concurrent migrations slow each other down; a VM that dirties memory then needs more passes.
+At most `MigrationSettings.max_live_migrations` migrations run at once, and among them at most
+`max_storage_migrations` that move storage (salabim Resources; the others wait in a queue in
+the order the policy gives). Per VM:
+
+- storage "shared" (cluster / SAN): a Live Migration;
+- storage "smb" (SMB 3 share): an SMB Live Migration (handles moved in the blackout; the
+  guest's I/O to the share crosses the share's link, the migration link itself by default);
+- storage "local": a Shared Nothing Live Migration from the host's own storage (`source`) to
+  the destination's (`target`); it holds a live *and* a storage migration slot for its whole
+  duration (how Hyper-V counts it is not documented: an assumption).
+
+Local VMs' guest I/O loads `source` until they switch and `target` afterwards, and their
+mirrored writes load `target` and the link: the arrays' utilisation and the guest latency of
+each local VM follow from everything running at the time.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hvlab.models._des import new_environment
+from hvlab.models.live import Dirtier, precopy_notes, run_precopy, transfer_plan
+from hvlab.models.shared_nothing import run_shared_nothing, shared_nothing_result
+from hvlab.models.smb import (DEFAULT_OPEN_FILES, check_open_files, handle_move_s,
+                              pause_stream_in_blackout, smb_result)
+from hvlab.models.storage import (MIN_COPY_FRAC, SharedResources, fast_passes_frame,
+                                  guest_demand_frac, history_rows, step_values)
+from hvlab.models.storage_migration import StorageMove, check_rate_cap
+from hvlab.params import GIB, MIB, VM, Link, MigrationSettings, SmbShare, Storage
+from hvlab.results import DrainResult, MigrationResult
+from hvlab.validate import check_seed, check_type
+
+import salabim as sim
+
+ORDERS = ("given", "smallest_first", "largest_first", "least_dirty_first")
+"""Queue order policies of `drain_host`."""
+
+KIND_OF_STORAGE = {"shared": "live", "smb": "smb_live", "local": "shared_nothing"}
+
+MIGRATION_COLUMNS = ["vm", "kind", "queued_s", "start_s", "end_s", "downtime_s",
+                     "network_bytes", "converged", "passes", "storage_read_bytes",
+                     "storage_write_bytes", "wait_s", "duration_s", "memory_gib", "storage_gib"]
+
+
+def bytes_to_move(vm: VM) -> float:
+    """What a drain moves for this VM: memory, plus its files when they are local [bytes]."""
+    return vm.memory_bytes + (vm.storage_bytes if vm.storage == "local" else 0.0)
+
+
+def order_vms(vms: Sequence[VM], order: str) -> list[VM]:
+    """The queue of a drain under an order policy (stable: ties keep the given order).
+
+    - "given": as listed;
+    - "smallest_first" / "largest_first": by bytes to move (memory, plus files if local);
+    - "least_dirty_first": by memory dirty rate, then bytes to move.
+    """
+    if not isinstance(order, str) or order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(map(repr, ORDERS))}; got {order!r}")
+    vms = list(vms)
+    if order == "smallest_first":
+        return sorted(vms, key=bytes_to_move)
+    if order == "largest_first":
+        return sorted(vms, key=lambda v: -bytes_to_move(v))
+    if order == "least_dirty_first":
+        return sorted(vms, key=lambda v: (v.dirty_rate_mib_s, bytes_to_move(v)))
+    return vms
+
+
+def _check_vms(vms) -> list[VM]:
+    if isinstance(vms, VM) or not isinstance(vms, Sequence) or isinstance(vms, str):
+        raise TypeError(f"vms must be a list of hvlab.VM, got {type(vms).__name__}")
+    seen: dict[str, int] = {}
+    for i, vm in enumerate(vms):
+        if not isinstance(vm, VM):
+            raise TypeError(f"vms[{i}] must be a hvlab.VM, got {type(vm).__name__} {vm!r:.60}")
+        if vm.name in seen:
+            raise ValueError(f"vms[{i}] and vms[{seen[vm.name]}] are both named {vm.name!r}; "
+                             "VM names must be unique on a host")
+        seen[vm.name] = i
+    return list(vms)
+
+
+def _check_target_fits(queue: list[VM], target: Storage) -> None:
+    if target.capacity_gib is None:
+        return
+    total = 0.0
+    for vm in queue:
+        if vm.storage == "local":
+            total += vm.storage_bytes
+            if total > target.capacity_gib * GIB:
+                raise ValueError(
+                    f"the local VMs' files do not fit target {target.name!r}: with VM "
+                    f"{vm.name!r} they need {total / GIB:.1f} GiB, capacity_gib is "
+                    f"{target.capacity_gib:g}; choose a larger target or move fewer VMs")
+
+
+def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None = None, *,
+               order: str = "given", seed: int = 0, source: Storage | None = None,
+               target: Storage | None = None, share: SmbShare | None = None,
+               open_files: int = DEFAULT_OPEN_FILES, same_network: bool | None = None,
+               copy_rate_cap_mib_s: float | None = None) -> DrainResult:
+    """Simulate moving every VM in `vms` off a host over `link`.
+
+    Parameters
+    ----------
+    vms : sequence of VM
+        The host's VMs (unique names). `VM.storage` picks the migration: "shared" -> live,
+        "smb" -> SMB live, "local" -> shared nothing.
+    link : Link
+        The migration network to the destination host; every migration shares it.
+    settings : MigrationSettings, optional
+        `max_live_migrations` and `max_storage_migrations` limit concurrency; the rest as for
+        each migration kind. Default `hvlab.WS2012`.
+    order : str
+        Queue policy: "given", "smallest_first", "largest_first", "least_dirty_first".
+    seed : int
+        Seed of the run's random stream (``dirty_model="unique"``); one stream per VM.
+    source, target : Storage, optional
+        The host's own storage and the destination's, for local VMs. Defaults: two default
+        arrays named "source-local" and "target-local".
+    share : SmbShare, optional
+        The share holding the "smb" VMs' files. Default `hvlab.SmbShare()`.
+    open_files : int
+        Files each SMB VM holds open on the share.
+    same_network : bool, optional
+        Whether the share is reached over the migration link (its guest I/O then competes).
+        Default: ``share.link == link``.
+    copy_rate_cap_mib_s : float, optional
+        Throttle on each storage copy [MiB/s].
+
+    Returns
+    -------
+    DrainResult
+        `migrations`: one row per VM in queue order, times absolute from the start of the
+        drain (vm, kind, queued_s, start_s, end_s, downtime_s, network_bytes, converged,
+        passes, storage bytes, duration_s, ...); `timeline`: active_migrations, queued,
+        network_mib_s (everything on the link); `results`: each VM's MigrationResult, its
+        times relative to that migration's own start.
+
+    Raises
+    ------
+    ValueError
+        Unknown order (the valid ones listed), duplicate VM names, local files that do not
+        fit `target`.
+    """
+    from hvlab.params import WS2012
+
+    settings = WS2012 if settings is None else settings
+    vms = _check_vms(vms)
+    check_type("link", link, Link)
+    check_type("settings", settings, MigrationSettings)
+    check_seed(seed)
+    source = Storage(name="source-local") if source is None else source
+    target = Storage(name="target-local") if target is None else target
+    share = SmbShare() if share is None else share
+    check_type("source", source, Storage)
+    check_type("target", target, Storage)
+    check_type("share", share, SmbShare)
+    open_files = check_open_files(open_files)
+    cap = check_rate_cap(copy_rate_cap_mib_s)
+    if same_network is None:
+        same_network = share.link == link
+    elif not isinstance(same_network, bool):
+        raise TypeError(f"same_network must be True, False or None, got {same_network!r}")
+    queue = order_vms(vms, order)
+    _check_target_fits(queue, target)
+    if source == target:
+        target = dataclasses.replace(target, name=f"{target.name} (destination)")
+
+    plan = transfer_plan(link, settings)
+    env = new_environment()
+    share_link = "link" if same_network else "share_link"
+    resources = {"link": (plan.link_capacity_bytes_s, MIN_COPY_FRAC * plan.link_capacity_bytes_s),
+                 "source": (source.max_util_frac, MIN_COPY_FRAC),
+                 "target": (target.max_util_frac, MIN_COPY_FRAC),
+                 "share": (share.storage.max_util_frac, MIN_COPY_FRAC)}
+    if not same_network:
+        resources["share_link"] = (share.link.rate_bytes_s, 0.0)
+    pool = SharedResources(env, resources, default="link")
+    for key, storage in (("source", source), ("target", target), ("share", share.storage)):
+        if storage.load_frac > 0:
+            pool.add_stream(("load", key), 1.0, {key: storage.load_frac})
+    live_slots = sim.Resource("live_migrations", capacity=settings.max_live_migrations,
+                              env=env)
+    storage_slots = sim.Resource("storage_migrations",
+                                 capacity=settings.max_storage_migrations, env=env)
+    smb_settings = dataclasses.replace(settings, handle_move_s=0.0)
+    handles_s = handle_move_s(open_files, settings)
+    rngs = np.random.default_rng(seed).spawn(len(queue)) if queue else []
+
+    def smb_weights(vm):
+        io = (vm.disk_read_mib_s + vm.disk_write_mib_s) * MIB
+        return {"share": guest_demand_frac(vm, share.storage), share_link: io}
+
+    records: list[dict] = []
+    for vm, rng in zip(queue, rngs):
+        rec = {"vm": vm, "log": {}, "dirtier": Dirtier(vm, settings.dirty_model, rng)}
+        if vm.storage == "local":
+            rec["move"] = StorageMove(pool, vm, source=source, target=target,
+                                      src_key="source", tgt_key="target",
+                                      copy_links=("link",), mirror_links=("link",),
+                                      cap_bytes_s=cap)
+            rec["move"].guest_on_source()
+        elif vm.storage == "smb":
+            pool.add_stream(("guest", vm.name), 1.0, smb_weights(vm))
+        records.append(rec)
+    # The queue, split so that picking the next VM is O(1): a VM that moves storage needs a
+    # storage slot too; when none is free the first VM that needs none goes ahead (as
+    # salabim's own Resource queue does: a request that cannot be honoured does not block
+    # the ones behind it).
+    movers = collections.deque(r for r in records if r["vm"].storage == "local")
+    others = collections.deque(r for r in records if r["vm"].storage != "local")
+    position = {id(r): i for i, r in enumerate(records)}
+
+    def take_next():
+        storage_free = storage_slots.available_quantity() >= 1
+        if movers and storage_free and (not others or position[id(movers[0])]
+                                        < position[id(others[0])]):
+            return movers.popleft()
+        if others:
+            return others.popleft()
+        return None
+
+    class Worker(sim.Component):
+        """One live-migration slot's worth of work: takes VMs from the queue in turn."""
+
+        def process(self):
+            while movers or others:
+                rec = take_next()
+                if rec is None:  # only storage moves left and every storage slot taken
+                    yield self.request(storage_slots)
+                    if not movers:  # another worker took the last one meanwhile
+                        self.release()
+                        continue
+                    rec = movers.popleft()
+                elif rec["vm"].storage == "local":
+                    yield self.request(storage_slots)
+                yield self.request(live_slots)
+                yield from self.migrate(rec)
+                self.release()
+
+        def migrate(self, rec):
+            vm, log = rec["vm"], rec["log"]
+            rec["start_s"] = env.now()
+            yield self.hold(settings.setup_s)
+            if vm.storage == "local":
+                yield from run_shared_nothing(self, vm, pool, plan, settings, rec["dirtier"],
+                                              rec["move"], log)
+            elif vm.storage == "smb":
+                key = ("guest", vm.name)
+                yield from pause_stream_in_blackout(
+                    run_precopy(self, vm, pool, plan, smb_settings, rec["dirtier"], log,
+                                blackout_extra_s=handles_s), pool, log, key)
+                pool.add_stream(key, 1.0, smb_weights(vm))
+            else:
+                yield from run_precopy(self, vm, pool, plan, settings, rec["dirtier"], log)
+            rec["end_s"] = log.get("end_s", env.now())
+
+    for _ in range(min(settings.max_live_migrations, len(records))):
+        Worker(env=env, name="slot")
+    env.run()
+    return _drain_result(records, pool, plan, settings, share, open_files, handles_s,
+                         same_network, order)
+
+
+# --------------------------------------------------------------------------------------------
+def _memory_result(vm: VM, settings, plan, pool: SharedResources, log: dict,
+                   start_s: float) -> MigrationResult:
+    """A live migration's result from a drain run, times relative to its start."""
+    end = log["blackout_end_s"]
+    rows = history_rows(pool, start_s, end)
+    t = np.array([h[0] for h in rows]) - start_s
+    rate = np.array([h[2].get(vm.name, 0.0) for h in rows]) / MIB
+    rate[-1] = 0.0
+    passes = fast_passes_frame(log["passes"], start_s)
+    black0, end_rel = log["blackout_start_s"] - start_s, end - start_s
+    timeline = pd.DataFrame({
+        "network_mib_s": rate,
+        "pass": np.searchsorted(passes["start_s"].to_numpy(), t, "right").astype("int64"),
+        "blackout": (t >= black0) & (t < end_rel),
+    }, index=pd.Index(t, name="time_s"))
+    mem0 = log["memory_start_s"] - start_s
+    phases = pd.DataFrame({"phase": ["setup", "memory", "blackout"],
+                           "start_s": [0.0, mem0, black0], "end_s": [mem0, black0, end_rel]})
+    return MigrationResult(
+        kind="live", total_s=end_rel, downtime_s=end - log["blackout_start_s"],
+        network_bytes=int(round(log["wire_bytes"])), storage_read_bytes=0,
+        storage_write_bytes=0, converged=log["converged"], passes=passes, phases=phases,
+        timeline=timeline, vm_name=vm.name, transport=settings.transport,
+        details={"memory_rate_mib_s": plan.memory_rate_bytes_s / MIB},
+        notes=precopy_notes(vm, plan, settings, log))
+
+
+_LAZY_FIELDS = ("passes", "phases", "timeline", "details", "notes")
+
+
+def _lazy_field(name: str) -> property:
+    def get(self):
+        d = self.__dict__
+        if name in d["_lazy_values"]:
+            return d["_lazy_values"][name]
+        full = d.pop("_make")()  # build every frame of this result at once
+        for n in _LAZY_FIELDS:
+            d["_lazy_values"].setdefault(n, getattr(full, n))
+        return d["_lazy_values"][name]
+
+    def put(self, value):  # the frozen dataclass __init__ stores through here
+        if value is not None:
+            self.__dict__.setdefault("_lazy_values", {})[name] = value
+
+    return property(get, put, doc=f"{name} (built on first use)")
+
+
+def _plain_result(fields: dict) -> MigrationResult:
+    return MigrationResult(**fields)
+
+
+class LazyMigrationResult(MigrationResult):
+    """A `MigrationResult` whose passes, phases, timeline, details and notes are built the
+    first time one of them is read. A drain of thousands of VMs then does not pay for
+    thousands of DataFrames nobody looks at; it behaves as a plain MigrationResult in every
+    other way (and pickles as one)."""
+
+    passes = _lazy_field("passes")
+    phases = _lazy_field("phases")
+    timeline = _lazy_field("timeline")
+    details = _lazy_field("details")
+    notes = _lazy_field("notes")
+
+    def __init__(self, *args, _make=None, **fields):
+        self.__dict__["_lazy_values"] = {}
+        if _make is not None:
+            self.__dict__["_make"] = _make
+            for n in _LAZY_FIELDS:
+                fields.setdefault(n, None)
+        super().__init__(*args, **fields)
+
+    def __reduce__(self):
+        names = [f.name for f in dataclasses.fields(MigrationResult)]
+        return (_plain_result, ({n: getattr(self, n) for n in names},))
+
+
+def _lazy_result(rec: dict, kind: str, make) -> LazyMigrationResult:
+    """The cheap fields now, from the run's logs; the frames when first read."""
+    vm, log, start = rec["vm"], rec["log"], rec["start_s"]
+    read = write = 0
+    network = log["wire_bytes"]
+    if kind == "shared_nothing":
+        mlog = rec["move"].log
+        read = int(round(mlog["copied"]))
+        write = read + int(round(mlog["mirrored"]))
+        network += rec["move"].network_bytes
+    return LazyMigrationResult(
+        _make=make, kind=kind, total_s=rec["end_s"] - start,
+        downtime_s=log["blackout_end_s"] - log["blackout_start_s"],
+        network_bytes=int(round(network)), storage_read_bytes=read, storage_write_bytes=write,
+        converged=log["converged"], vm_name=vm.name, transport=rec["transport"])
+
+
+def _drain_result(records, pool, plan, settings, share, open_files, handles_s, same_network,
+                  order) -> DrainResult:
+    share_link = "link" if same_network else "share_link"
+    results = []
+    for rec in records:
+        vm, log, start = rec["vm"], rec["log"], rec["start_s"]
+        rec["transport"] = settings.transport
+        if vm.storage == "local":
+            make = functools.partial(shared_nothing_result, vm, settings, plan, pool,
+                                     rec["move"], log, start_s=start)
+        elif vm.storage == "smb":
+            make = functools.partial(smb_result, vm, settings, plan, pool, log, share,
+                                     open_files=open_files, handles_s=handles_s,
+                                     same_network=same_network,
+                                     guest_keys=("share", share_link), start_s=start)
+        else:
+            make = functools.partial(_memory_result, vm, settings, plan, pool, log, start)
+        results.append(_lazy_result(rec, KIND_OF_STORAGE[vm.storage], make))
+    n = len(records)
+    starts = np.array([r["start_s"] for r in records], dtype=float)
+    ends = np.array([r["end_s"] for r in records], dtype=float)
+    migrations = pd.DataFrame({
+        "vm": pd.array([r["vm"].name for r in records], dtype="string"),
+        "kind": pd.array([KIND_OF_STORAGE[r["vm"].storage] for r in records], dtype="string"),
+        "queued_s": np.zeros(n),  # the drain queues every VM at its start
+        "start_s": starts,
+        "end_s": ends,
+        "downtime_s": np.array([res.downtime_s for res in results], dtype=float),
+        "network_bytes": np.array([res.network_bytes for res in results], dtype="int64"),
+        "converged": np.array([res.converged for res in results], dtype=bool),
+        "passes": np.array([sum(1 for row in r["log"]["passes"] if not row[6])
+                            for r in records], dtype="int64"),
+        "storage_read_bytes": np.array([res.storage_read_bytes for res in results],
+                                       dtype="int64"),
+        "storage_write_bytes": np.array([res.storage_write_bytes for res in results],
+                                        dtype="int64"),
+        "wait_s": starts,
+        "duration_s": ends - starts,
+        "memory_gib": np.array([r["vm"].memory_gib for r in records], dtype=float),
+        "storage_gib": np.array([r["vm"].storage_bytes / GIB if r["vm"].storage == "local"
+                                 else 0.0 for r in records], dtype=float),
+    }, columns=MIGRATION_COLUMNS)
+    total = float(ends.max()) if n else 0.0
+    # timeline: every change of the link's rate and of the number of running migrations
+    hist_t = pool.history_times()
+    hist_rate = np.fromiter((h[1] for h in pool.history), float, len(pool.history)) / MIB
+    t = np.unique(np.concatenate([[0.0], hist_t, starts, ends]))
+    t = t[t <= total]
+    s_sorted, e_sorted = np.sort(starts), np.sort(ends)
+    active = (np.searchsorted(s_sorted, t, side="right")
+              - np.searchsorted(e_sorted, t, side="right"))
+    network = step_values(hist_t, hist_rate, t)
+    timeline = pd.DataFrame({
+        "active_migrations": active.astype("int64"),
+        "queued": (n - np.searchsorted(s_sorted, t, side="right")).astype("int64"),
+        "network_mib_s": network,
+    }, index=pd.Index(t, name="time_s"))
+    if n:
+        timeline.loc[total, ["network_mib_s"]] = 0.0  # closes the timeline
+    notes = [f"{n} VM(s) drained in {total:.0f} s over a {plan.link_capacity_bytes_s / MIB:.0f} "
+             f"MiB/s link, queued {order!r}, at most {settings.max_live_migrations} live and "
+             f"{settings.max_storage_migrations} storage migration(s) at once."]
+    if n:
+        slow = int((~migrations["converged"]).sum())
+        if slow:
+            notes.append(f"{slow} VM(s) did not converge within {settings.max_passes} passes "
+                         "(sharing the link slows each copy, so busy VMs dirty more per pass).")
+        waited = migrations["wait_s"].max()
+        notes.append(f"The longest wait in the queue was {waited:.0f} s; the longest "
+                     f"blackout {migrations['downtime_s'].max():.2f} s "
+                     f"({migrations.loc[migrations['downtime_s'].idxmax(), 'vm']}).")
+    else:
+        notes.append("There were no VMs to move.")
+    return DrainResult(total_s=total, migrations=migrations, timeline=timeline,
+                       results=tuple(results), notes=tuple(notes))
+
+
+__all__ = ["drain_host", "order_vms", "ORDERS", "bytes_to_move", "LazyMigrationResult"]
