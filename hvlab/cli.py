@@ -12,6 +12,7 @@ SUBCOMMAND_MODULES = [
     "hvlab.cli_models",
     "hvlab.cli_sweep",
     "hvlab.perflog.cli",
+    "hvlab.cli_storage",
 ]
 
 

@@ -120,3 +120,12 @@ def test_bad_input():
         hv.shared_nothing_migration(vm, 1.0, SRC, TGT)
     with pytest.raises(ValueError, match="copy_rate_cap_mib_s"):
         hv.shared_nothing_migration(vm, GBE, SRC, TGT, copy_rate_cap_mib_s=-5)
+
+
+def test_cli_shared_nothing(capsys):
+    from hvlab.cli import main
+
+    assert main(["shared-nothing", "--memory-gib", "8", "--disk-gib", "100",
+                 "--link-gbps", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "shared_nothing" in out and "storage_phase_s" in out and "memory_phase_s" in out

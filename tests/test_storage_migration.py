@@ -264,3 +264,20 @@ def test_bad_input():
         hv.storage_migration(VM0, SRC, TGT, seed=-1)
     with pytest.raises(ValueError, match="load_frac"):
         hv.Storage(load_frac=1.0)
+
+
+def test_cli_storage(capsys, tmp_path):
+    from hvlab.cli import main
+
+    figure = tmp_path / "storage.png"
+    assert main(["storage", "--disk-gib", "50", "--disk-read-mib-s", "20",
+                 "--disk-write-mib-s", "10", "--disk-iops", "1000", "--source-load-frac",
+                 "0.7", "--cap-mib-s", "40", "--plot", str(figure)]) == 0
+    out = capsys.readouterr().out
+    assert "guest_latency_during_ms" in out and "throttled to 40" in out
+    assert figure.stat().st_size > 1000
+    import matplotlib.pyplot as plt
+    plt.close("all")
+    with pytest.raises(SystemExit):
+        main(["storage", "--disk-gib", "50", "--target-capacity-gib", "10"])
+    assert "capacity_gib=10" in capsys.readouterr().err
