@@ -308,32 +308,32 @@ def test_cli_bad_field_is_an_argparse_error(capsys):
     assert "vm.dirty_rate_mib_s" in capsys.readouterr().err
 
 
-def test_cli_sweep_drain_passes_the_inventory_and_concurrency(tmp_path, monkeypatch, capsys):
-    """The drain plumbing: the inventory's VMs go to every scenario, --max-live is the grid."""
-    import hvlab.cli
+def test_cli_sweep_drain_over_the_example_inventory(tmp_path, capsys):
+    """hvlab sweep drain inventory.csv --max-live 1,2,4,8: one drain per concurrency, each row
+    what a direct hv.drain_host call with that setting gives."""
+    from pathlib import Path
 
-    seen = []
+    from hvlab.cli import main
 
-    def fake_read_inventory(path):
-        return [hv.VM(name=f"vm{i}", memory_gib=i + 1) for i in range(3)]
-
-    def fake_drain(vms, link, settings=None, *, order="given", seed=0):
-        seen.append((tuple(v.name for v in vms), settings.max_live_migrations, order))
-        return {"vms": len(vms), "total_s": 100.0 / settings.max_live_migrations}
-
-    if not hasattr(hv, "drain_host"):
-        monkeypatch.setattr(hv, "drain_host", fake_drain, raising=False)
-    else:
-        monkeypatch.setattr(hv, "drain_host", fake_drain)
-    monkeypatch.setattr(hv, "read_inventory", fake_read_inventory, raising=False)
-    code = hvlab.cli.main(["sweep", "drain", str(tmp_path / "inv.csv"), "--max-live", "1,2,4,8",
-                           "--order", "largest_first", "--no-progress"])
+    inventory = Path(__file__).resolve().parents[1] / "data" / "inventory.csv"
+    out = tmp_path / "drain.csv"
+    code = main(["sweep", "drain", str(inventory), "--max-live", "1,2,4,8", "--link-gbps", "10",
+                 "--out", str(out), "--no-progress", "-q"])
     assert code == 0
-    assert seen == [(("vm0", "vm1", "vm2"), k, "largest_first") for k in (1, 2, 4, 8)]
-    printed = capsys.readouterr().out
-    assert "settings.max_live_migrations" in printed and "25.0" in printed
+    df = pd.read_csv(out, index_col="scenario")
+    vms = hv.read_inventory(inventory)
+    assert df["settings.max_live_migrations"].tolist() == [1, 2, 4, 8]
+    assert (df["vms"] == len(vms)).all() and df["error"].isna().all()
+    assert df["peak_active_migrations"].le(df["settings.max_live_migrations"]).all()
+    for _, row in df.iterrows():
+        settings = dataclasses.replace(hv.WS2012,
+                                       max_live_migrations=int(row["settings.max_live_migrations"]))
+        direct = hv.drain_host(vms, hv.Link(gbps=10), settings, seed=int(row["seed"])).summary()
+        assert math.isclose(row["total_s"], direct["total_s"], rel_tol=1e-12)
+        assert row["network_bytes"] == direct["network_bytes"]
+    assert "4 scenarios written" in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        hvlab.cli.main(["sweep", "drain", "--max-live", "1,2", "--no-progress"])
+        main(["sweep", "drain", "--max-live", "1,2", "--no-progress"])
     assert "needs an inventory" in capsys.readouterr().err
 
 
