@@ -32,6 +32,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # browser must drive
 NOTEBOOKS = [
     ("01-live-migration.ipynb", "memory_gib"),
+    ("04-storage-live-migration.ipynb", "disk_gib"),
 ]
 RUN_ALL_TIMEOUT_S = 240
 CHANGE_TIMEOUT_S = 30

@@ -14,7 +14,10 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 ALL = sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
-REQUIRED = ["00-start-here", "01-live-migration", "02-quick-vs-live-migration"]
+REQUIRED = ["00-start-here", "01-live-migration", "02-quick-vs-live-migration",
+            "03-smb3-storage-and-smb-live-migration", "04-storage-live-migration",
+            "05-shared-nothing-live-migration", "06-planned-maintenance",
+            "07-analysing-perf-logs"]
 MAX_CODE_LINES = 14  # "no logic longer than a few lines": longer code belongs in hvlab
 IMPORT = re.compile(r"^\s*(import\s|from\s+\S+\s+import\s)", re.M)
 LINK = re.compile(r"\]\(([^)#\s]+\.ipynb)(#[^)]*)?\)")
@@ -93,3 +96,30 @@ def test_every_explorer_is_exercised_by_nbmake(path):
             post = cell.metadata.get("nbmake", {}).get("post_cell_execute", [])
             assert any("assert" in line for line in post), (
                 f"{path.name} cell {i} shows an explorer without a post_cell_execute check")
+
+
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_links_to_notebooks_resolve(path):
+    for cell in _read(path).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target, _ in LINK.findall(cell.source):
+            if "://" in target:
+                continue
+            assert (path.parent / target).resolve().exists(), (
+                f"{path.name}: link to {target} leads nowhere")
+
+
+def test_start_here_maps_every_lesson_and_the_exercises():
+    text = "\n".join(c.source for c in _read(NOTEBOOKS / "00-start-here.ipynb").cells)
+    for lesson in LESSONS[1:]:
+        assert f"({lesson.name})" in text, f"00-start-here does not link {lesson.name}"
+    assert "(exercises/exercises.ipynb)" in text and "(solutions/solutions.ipynb)" in text
+
+
+def test_lessons_chain_through_whats_next():
+    for before, after in zip(LESSONS[:-1], LESSONS[1:]):
+        cells = _read(before).cells
+        text = cells[-1].source if cells[-1].cell_type == "markdown" else ""
+        tail = text[text.find("## What's next"):]
+        assert f"({after.name})" in tail, f"{before.name}: What's next should lead to {after.name}"
