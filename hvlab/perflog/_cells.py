@@ -13,7 +13,8 @@ NUMERIC, MISSING, BAD = 0, 1, 2
 # What the pandas C parser accepts as a float, in ASCII: optional sign, digits with an optional
 # point (or a point and digits), an optional exponent; "inf"/"infinity" in any case; spaces or
 # tabs around. Python's float() is looser (underscores, Unicode digits, "nan"): not used alone.
-_NUMBER = re.compile(r"[ \t]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?)[ \t]*",
+# (Written so that no run of digits can be split two ways: linear time on any input.)
+_NUMBER = re.compile(r"[ \t]*[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?)[ \t]*",
                      re.IGNORECASE | re.ASCII)
 
 

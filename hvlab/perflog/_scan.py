@@ -80,6 +80,8 @@ class Tally:
     bad_examples: list = field(default_factory=list)    # (line, column, raw text)
     short_examples: list = field(default_factory=list)  # (line, fields)
     long_examples: list = field(default_factory=list)   # (line, fields)
+    cut_line: int | None = None  # a last line cut off inside its last field
+
 
     def note_bad(self, line_no: int, column: int, text: str):
         self.bad += 1
@@ -89,6 +91,8 @@ class Tally:
     def careful_row(self, text: str, line_no: int, cols, ncols: int, out, delim: str):
         """Parse one data line cell by cell into `out` (one slot per selected column)."""
         fields = split_fields(text, delim)
+        if line_no == self.cut_line and len(fields) > 1:
+            fields.pop()  # incomplete: read as absent
         nf = len(fields)
         if nf < ncols:
             self.short_lines += 1
@@ -134,6 +138,11 @@ class Scan:
     utf8: bool
     nonascii_sample: bytes
     unterminated: bool              # the last line has no line end (a truncated file?)
+    cut_line: int | None = None     # that line, when its last field lacks its closing quote
+    cut_dropped: bool = False       # it was cut inside the timestamp and is not a data line
+    first_delims: int | None = None  # delimiters on the first data line
+    irregular: int | None = None    # data lines with another delimiter count (if checked)
+    quotes: int = 0                 # double quotes on data lines
     values: np.ndarray | None = None   # (rows, k) when cells were cut out during the scan
     tally: Tally | None = None
 
@@ -150,7 +159,7 @@ class _Collector:
 
 
 def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
-              dtype="float64", errors="raise") -> Scan:
+              dtype="float64", errors="raise", check_lines: bool = False) -> Scan:
     """Scan the body from the current position of binary file `fh`.
 
     Parameters
@@ -163,6 +172,9 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
         Fields per line according to the header (timestamp included).
     extract : list of int, optional
         Field positions (1 .. ncols-1) whose cells to cut out and parse during the scan.
+    check_lines : bool
+        Count the data lines whose delimiter count differs from the header's (exact, costs a
+        little more than the total count that is always kept).
     """
     import codecs
     dl = delim[0]
@@ -172,6 +184,8 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
     ascii_ok, utf8 = True, codecs.getincrementaldecoder("utf-8")()
     utf8_ok, sample = True, bytearray()
     unterminated = False
+    cut_line, cut_dropped = None, False
+    first_delims, irregular, quotes = None, 0, 0
     line_no = first_line_no
     tally = Tally(errors=errors) if extract is not None else None
     k = len(extract) if extract is not None else 0
@@ -199,19 +213,43 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
         first = arr[np.minimum(starts, len(arr) - 1)]
         is_blank = length == 0
         is_data = ~is_blank & ((first == _QUOTE) | ((first >= 48) & (first <= 57)))
+        if chunk[-1:] != b"\n" and is_data[-1]:
+            last = chunk[starts[-1]:ends[-1]]
+            if not last.endswith(b'"') or last.count(b'"') % 2:
+                # cut off mid-field: the last field is incomplete (a partial number must not
+                # be read as a number); cut inside the timestamp, the line holds no sample
+                if last.startswith(b'"') and last.find(b'"' + delim, 1) > 0:
+                    cut_line = int(line_no + len(ends) - 1)
+                else:
+                    is_data[-1] = False
+                    cut_dropped = True
         is_other = ~is_blank & ~is_data
+        if cut_dropped:
+            is_other[-1] = False  # neither data nor a console message
         nos = line_no + np.arange(len(ends))
         line_no += len(ends)
         blank += int(is_blank.sum())
-        n_delims = int(np.count_nonzero(arr == dl))
+        is_delim = arr == dl
+        n_delims = int(np.count_nonzero(is_delim))
+        n_quotes = int(np.count_nonzero(arr == _QUOTE))
+        if first_delims is None and is_data.any():
+            i0 = int(np.flatnonzero(is_data)[0])
+            first_delims = chunk[starts[i0]:ends[i0]].count(delim)
+        if check_lines and is_data.any():
+            per_line = np.add.reduceat(is_delim.view(np.uint8), starts, dtype=np.int64)
+            # reduceat gives arr[start] for an empty last segment; blank lines have no delimiter
+            per_line[length == 0] = 0
+            irregular += int(np.count_nonzero(per_line[is_data] != ncols - 1))
         if is_other.any():
             for i in np.flatnonzero(is_other):
                 text = chunk[starts[i]:ends[i]]
                 n_delims -= text.count(delim)
+                n_quotes -= text.count(b'"')
                 other += 1
                 if len(other_examples) < KEEP_EXAMPLES:
                     other_examples.append((int(nos[i]), text))
         delims += n_delims
+        quotes += n_quotes
         if not ascii_ok and len(sample) < 65536:
             for i in np.flatnonzero(is_data | is_other)[:200]:
                 text = chunk[starts[i]:ends[i]]
@@ -223,6 +261,7 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
         lines_c.add(nos[is_data])
         stamps_c.add(_stamps(chunk, arr, ds, de, delim))
         if extract is not None:
+            tally.cut_line = cut_line
             values_c.add(_cut_cells(chunk, arr, ds, de, nos[is_data], ext, ncols, delim,
                                     tally, dtype))
     if not utf8_ok or not ascii_ok:
@@ -237,7 +276,10 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
     return Scan(data_lines=lines_c.cat(np.int64), stamps=stamps_c.cat(object), blank_lines=blank,
                 other_lines=other, other_examples=other_examples, delimiters=delims,
                 ascii=ascii_ok, utf8=utf8_ok, nonascii_sample=bytes(sample),
-                unterminated=unterminated, values=values, tally=tally)
+                unterminated=unterminated, cut_line=cut_line, cut_dropped=cut_dropped,
+                first_delims=first_delims, irregular=irregular if check_lines else None,
+                quotes=quotes,
+                values=values, tally=tally)
 
 
 def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes) -> np.ndarray:
@@ -276,7 +318,7 @@ def _cut_cells(chunk, arr, starts, ends, nos, ext, ncols, delim, tally: Tally, d
     d = np.flatnonzero(arr == delim[0])
     fi = np.searchsorted(d, starts)
     li = np.searchsorted(d, ends)
-    regular = (li - fi) == ncols - 1
+    regular = ((li - fi) == ncols - 1) & (nos != (tally.cut_line or 0))
     sdelim = delim.decode("latin-1")
     if regular.any():
         r = np.flatnonzero(regular)
@@ -317,23 +359,26 @@ def _cut_cells(chunk, arr, starts, ends, nos, ext, ncols, delim, tally: Tally, d
     return out
 
 
-def data_lines(fh, delim: bytes):
-    """Yield (line without line end, is_data) for every body line, like `scan_body` sorts
-    them (blank lines are not data)."""
+def data_lines(fh, delim: bytes, drop_cut: bool = False):
+    """Yield (line without line end, is_data) for every body line, sorted as `scan_body`
+    sorts them (blank lines are not data; with `drop_cut`, neither is a last line without
+    line end, which `scan_body` found cut inside its timestamp)."""
     for chunk in line_chunks(fh):
         parts = chunk.split(b"\n")
-        if chunk.endswith(b"\n"):
+        cut = not chunk.endswith(b"\n")
+        if not cut:
             parts.pop()
-        for line in parts:
+        last = len(parts) - 1
+        for i, line in enumerate(parts):
             if line.endswith(b"\r"):
                 line = line[:-1]
-            yield line, is_data_line(line)
+            yield line, is_data_line(line) and not (drop_cut and cut and i == last)
 
 
-def filtered_body(fh) -> io.BytesIO:
+def filtered_body(fh, drop_cut: bool = False) -> io.BytesIO:
     """The data lines alone (console messages and blank lines removed), for the fast parser."""
     out = io.BytesIO()
-    for line, ok in data_lines(fh, b","):
+    for line, ok in data_lines(fh, b",", drop_cut):
         if ok:
             out.write(line)
             out.write(b"\n")

@@ -37,6 +37,10 @@ _STAMP_FORMATS = ("%m/%d/%Y %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
                   "%m/%d/%Y %I:%M:%S %p", "ISO8601")
 _MAX_WARN = 10
 _EXTRACT_MAX = 16  # up to this many selected counters are cut out during the scan
+# Which value parser runs: "auto" (pandas, or cutting cells out for a few counters);
+# tests set "careful" (cell by cell only) or "extract" (cut out always) to compare them.
+_PATH = "auto"
+_SMALL_CELLS = 2000  # fewer cells than this: parsed cell by cell (pandas' overhead is larger)
 
 
 class _Src:
@@ -333,12 +337,14 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
                 "timezone": timezone, "bias_min": bias, "encoding": reported or enc,
                 "paths": [file_paths[c - 1] for c in sel],
                 "keys": [cps[c - 1].key for c in sel], "warnings": warnings}
-    extract = sel if (counters is not None and 0 < len(sel) <= _EXTRACT_MAX
-                      and len(sel) * 8 <= ncols - 1) else None
+    extract = sel if _PATH in ("auto", "extract") and sel and (
+        _PATH == "extract" or (counters is not None and len(sel) <= _EXTRACT_MAX
+                               and len(sel) * 8 <= ncols - 1)) else None
     fh = src.open(body_offset)
     try:
         scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim, ncols=ncols,
-                         extract=extract, dtype=dtype, errors=errors)
+                         extract=extract, dtype=dtype, errors=errors,
+                         check_lines=extract is None and len(sel) < ncols - 1)
     finally:
         fh.close()
     console = bool(scan.other_lines)
@@ -357,7 +363,8 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
                     try:
                         scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim,
                                          ncols=ncols, extract=extract, dtype=dtype,
-                                         errors=errors)
+                                         errors=errors,
+                                         check_lines=extract is None and len(sel) < ncols - 1)
                     finally:
                         fh.close()
     reported = reported or enc
@@ -386,9 +393,15 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     df = pd.DataFrame(values, index=index, columns=columns, copy=False)
 
     _warn_lines(tally, scan, warnings, text_enc, src.name)
-    if scan.unterminated and n:
-        warnings.append(f"the last line (line {int(scan.data_lines[-1])}) has no line end: "
-                        "the file may have been copied while being written")
+    if scan.cut_line is not None:
+        warnings.append(f"the last line (line {scan.cut_line}) is cut off inside a field (the "
+                        "file was copied while being written?): its last field reads as "
+                        "missing")
+    elif scan.cut_dropped:
+        warnings.append("the last line is cut off inside its timestamp (the file was copied "
+                        "while being written?) and holds no sample: skipped")
+    elif scan.unterminated and n:
+        warnings.append(f"the last line (line {int(scan.data_lines[-1])}) has no line end")
     meta = _metadata(
         fmt=fmt, version=version, timezone=timezone, bias=bias, enc=reported, df=df, tally=tally,
         paths=[file_paths[c - 1] for c in sel], file_counters=ncols - 1, dups=dups,
@@ -454,13 +467,19 @@ def _final_encoding(enc, header, scan, console, warnings):
 def _values(src, body_offset, scan, sel, ncols, bdelim, dtype, errors):
     """(values array, Tally): pandas in one go, else block by block."""
     n, k = len(scan.data_lines), len(sel)
-    tally = Tally(errors=errors)
+    tally = Tally(errors=errors, cut_line=scan.cut_line)
     if k == 0 or n == 0:
         return np.empty((n, k), dtype=dtype), tally
-    if scan.delimiters == n * (ncols - 1):
+    # every line has the header's field count, and either every field is quoted or none is
+    # (so no quoted delimiter can change a line's field count behind the counts' back)
+    regular = (scan.delimiters == n * (ncols - 1) and scan.first_delims == ncols - 1
+               and (scan.irregular == 0 if k < ncols - 1 else True)
+               and scan.quotes in (0, 2 * ncols * n))
+    if regular and scan.cut_line is None and _PATH == "auto" and n * k >= _SMALL_CELLS:
         fh = src.open(body_offset)
         try:
-            body = filtered_body(fh) if scan.other_lines else fh
+            body = (filtered_body(fh, scan.cut_dropped)
+                    if scan.other_lines or scan.cut_dropped else fh)
             values = _pandas(body, sel, ncols, bdelim, dtype)
         except Exception:  # noqa: BLE001 - any failure: the careful path will say what is wrong
             values = None
@@ -474,10 +493,18 @@ def _values(src, body_offset, scan, sel, ncols, bdelim, dtype, errors):
 
 
 def _pandas(body, sel, ncols, bdelim, dtype) -> np.ndarray:
-    frame = pd.read_csv(body, sep=bdelim.decode(), header=None, names=list(range(ncols)),
-                        usecols=sel, dtype=dtype, na_values=[" ", ""], keep_default_na=False,
-                        engine="c", quotechar='"', skip_blank_lines=True, encoding="utf-8",
-                        index_col=False)
+    """Values of the fields `sel` by pandas' C parser (NaN for " " and empty cells).
+
+    Reading every field (index_col=0 takes the timestamps) makes pandas raise on a line with
+    more fields than the first; with `usecols` it would drop them silently, so a subset is
+    only read this way after the scan has checked every line's field count."""
+    common = dict(sep=bdelim.decode(), header=None, names=list(range(ncols)),
+                  na_values=[" ", ""], keep_default_na=False, engine="c", quotechar='"',
+                  skip_blank_lines=True, encoding="utf-8")
+    if len(sel) == ncols - 1:
+        frame = pd.read_csv(body, index_col=0, dtype={c: dtype for c in sel}, **common)
+    else:
+        frame = pd.read_csv(body, usecols=sel, dtype=dtype, index_col=False, **common)
     if list(frame.columns) != list(sel):
         frame = frame[sel]
     return frame.to_numpy(dtype=dtype)
@@ -498,8 +525,10 @@ def _blockwise(src, body_offset, scan, sel, ncols, bdelim, dtype, tally):
         nos = scan.data_lines[pos:pos + rows]
         joined = b"\n".join(block)
         done = False
-        if (joined.count(bdelim) == rows * (ncols - 1) and b"\0" not in joined
-                and b"\r" not in joined):
+        if (_PATH == "auto" and rows * k >= _SMALL_CELLS and all(ln.count(bdelim) == ncols - 1
+                                    and ln.count(b'"') in (0, 2 * ncols) for ln in block)
+                and b"\0" not in joined
+                and b"\r" not in joined and not (tally.cut_line and nos[-1] == tally.cut_line)):
             try:
                 vals = _pandas(io.BytesIO(joined), sel, ncols, bdelim, dtype)
                 if vals.shape == (rows, k):
@@ -521,7 +550,7 @@ def _blockwise(src, body_offset, scan, sel, ncols, bdelim, dtype, tally):
 
     fh = src.open(body_offset)
     try:
-        for line, is_data in data_lines(fh, bdelim):
+        for line, is_data in data_lines(fh, bdelim, drop_cut=scan.cut_dropped):
             if not is_data:
                 continue
             block.append(line)
@@ -561,12 +590,15 @@ def _time_index(stamps, lines, name, errors, timezone, bias, tz, warnings):
         todo = np.ones(n, bool)
         parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         for fmt in _STAMP_FORMATS:
-            part = pd.to_datetime(pd.Series(stamps[todo], dtype=object), format=fmt,
-                                  errors="coerce")
-            got = part.notna().to_numpy()
+            try:
+                part = pd.to_datetime(stamps[todo], format=fmt, errors="coerce")
+            except (ValueError, TypeError, OverflowError):  # e.g. mixed ISO offsets
+                continue
+            got = ~np.asarray(part.isna())
             if got.any():
                 where = np.flatnonzero(todo)[got]
-                parsed[where] = part.to_numpy(dtype="datetime64[ns]")[got]
+                parsed[where] = np.asarray(part.as_unit("ns"))[got].astype("datetime64[ns]") \
+                    if part.tz is None else np.asarray(part.tz_localize(None).as_unit("ns"))[got]
                 todo[where] = False
             if not todo.any():
                 break
@@ -616,12 +648,24 @@ def _interval(index) -> float | None:
     return float(np.median(steps)) * pd.Timedelta(1, unit=naive.unit).total_seconds()
 
 
+def _multiindex(keys) -> pd.MultiIndex:
+    """MultiIndex (host, object, instance, counter) from key tuples, levels in order of
+    appearance (built directly: from_tuples' factorising costs ~10 ms even for ten keys)."""
+    levels, codes = [], []
+    for i in range(4):
+        seen: dict = {}
+        codes.append(np.fromiter((seen.setdefault(k[i], len(seen)) for k in keys),
+                                 dtype=np.int64, count=len(keys)))
+        levels.append(pd.Index(list(seen), dtype="str"))
+    return pd.MultiIndex(levels=levels, codes=codes, names=list(LEVELS),
+                         verify_integrity=False)
+
+
 def _unique_columns(keys, raws, warnings):
     counts = Counter(keys)
     dups = {}
     if len(counts) == len(keys):
-        return pd.MultiIndex.from_tuples(keys, names=list(LEVELS)) if keys else \
-            pd.MultiIndex.from_arrays([[]] * 4, names=list(LEVELS)), dups
+        return _multiindex(keys), dups
     seen: Counter = Counter()
     out = []
     for key, raw in zip(keys, raws):
@@ -634,7 +678,7 @@ def _unique_columns(keys, raws, warnings):
     for raw, times in list(dups.items())[:_MAX_WARN]:
         warnings.append(f"{raw!r} appears {times} times; all kept, the later ones as "
                         f"'... [2]', '... [3]' in the counter level")
-    return pd.MultiIndex.from_tuples(out, names=list(LEVELS)), dups
+    return _multiindex(out), dups
 
 
 def _warn_lines(tally, scan, warnings, text_enc, name):
