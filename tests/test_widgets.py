@@ -421,3 +421,49 @@ def test_uploaded_log_reads_the_upload_or_the_default(sample_log):
 def test_every_explorer_in_the_list_exists():
     for name in hv.widgets.EXPLORERS:
         assert callable(getattr(hv.widgets, name))
+
+
+# ------------------------------------------------------------------------------------------
+# redrawing in place
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+
+
+def test_small_changes_redraw_on_the_saved_background_identically():
+    ex = hv.widgets.live_migration_explorer(memory_gib=8, dirty_rate_mib_s=0)
+    full = ex.view.full_draws
+    ex.set(memory_gib=7.5)   # one pass, 70 s instead of 74 s: same round axes, only the
+    ex.set(memory_gib=7)     # data is redrawn
+    assert ex.view.fast_draws >= 2 and ex.view.full_draws == full
+    fast = _pixels(ex.view.widget.value)
+    ex.view._key = None      # force a full draw of the same state
+    again = _pixels(ex.png())
+    assert np.abs(fast - again).max() == 0
+    ex.set(memory_gib=64)    # a new time axis needs a full draw
+    assert ex.view.full_draws > full + 1
+
+
+def test_saved_figure_contains_the_data(tmp_path):
+    from matplotlib.colors import to_rgb
+
+    ex = hv.widgets.storage_migration_explorer()
+    ex.set(disk_gib=45)
+    path = tmp_path / "storage.png"
+    ex.save(path)
+    image = _pixels(path.read_bytes())
+    red = np.array(to_rgb(hv.widgets._base.BLACKOUT_COLOUR)) * 255
+    # the p95 latency bars are drawn (savefig must not skip the redrawn artists)
+    assert (np.abs(image - red).sum(axis=2) < 30).sum() > 500
+
+
+@pytest.mark.parametrize("value, current, expected", [
+    (113.0, None, 120.0), (113.0, 150.0, 150.0), (70.0, 150.0, 150.0), (60.0, 150.0, 60.0),
+    (151.0, 150.0, 200.0), (0.62, None, 0.8), (0.0, None, 1.0)])
+def test_nice_ceiling(value, current, expected):
+    from hvlab.widgets._base import nice_ceiling
+
+    assert nice_ceiling(value, current) == pytest.approx(expected)

@@ -158,6 +158,11 @@ class FigureView:
             raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))} (argument "
                              f"or HVLAB_MPL_BACKEND), got {backend!r}")
         self.backend = backend
+        self._key = None
+        self._background = None
+        self._legends: list = []
+        self.fast_draws = 0
+        self.full_draws = 0
         with matplotlib.rc_context(FONT):
             self.figure = Figure(figsize=figsize, dpi=INLINE_DPI)
         if backend == "ipympl":
@@ -182,17 +187,114 @@ class FigureView:
 
     def png(self) -> bytes:
         """The figure as PNG bytes, drawn now."""
-        canvas = FigureCanvasAgg(self.figure) if self.backend == "ipympl" else self.figure.canvas
-        canvas.draw()
+        if self.backend == "ipympl":  # draw a copy with Agg, then give the figure back
+            canvas = FigureCanvasAgg(self.figure)
+            canvas.draw()
+        else:
+            canvas = self.figure.canvas
+            self._draw(canvas)
         width, height = canvas.get_width_height()
         from PIL import Image
 
         image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
         buf = io.BytesIO()
         image.save(buf, format="png", compress_level=PNG_COMPRESS_LEVEL)
-        if self.backend == "ipympl":  # give the figure back to its interactive canvas
+        if self.backend == "ipympl":
             self.figure.set_canvas(self.widget)
         return buf.getvalue()
+
+    def _draw(self, canvas) -> None:
+        """Draw the figure. When nothing but data changed since the last full draw (same axes
+        limits, scales, ticks and labels: `layout_key`), restore the saved background (axes,
+        ticks, labels, grid) and draw only the data artists on it: most of a full draw is
+        laying out and rendering tick labels, which did not change."""
+        key = layout_key(self.figure)
+        if key == self._key and self._background is not None:
+            canvas.restore_region(self._background)
+            self.fast_draws += 1
+        else:
+            dynamic = dynamic_artists(self.figure)
+            for artist in dynamic:
+                artist.set_animated(True)
+            try:
+                canvas.draw()
+            finally:  # a savefig later must draw everything
+                for artist in dynamic:
+                    artist.set_animated(False)
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            # the legends as drawn on the bare axes, pasted back over the data below
+            self._legends = [canvas.copy_from_bbox(ax.legend_.get_window_extent())
+                             for ax in self.figure.axes
+                             if ax.get_visible() and ax.legend_ is not None]
+            self._key = key
+            self.full_draws += 1
+        for ax in self.figure.axes:
+            if ax.get_visible():
+                for artist in _axes_dynamic(ax):
+                    ax.draw_artist(artist)
+        for region in self._legends:  # legends stay on top of every axes' data
+            canvas.restore_region(region)
+
+
+def _axes_dynamic(ax) -> list:
+    """The data artists of `ax` and its titles, in drawing order. Legends are drawn after
+    every axes' data (their texts are part of `layout_key`)."""
+    arts = [*ax.patches, *ax.collections, *ax.lines, *ax.images, *ax.texts]
+    arts = [a for a in arts if a.get_visible()]
+    arts.sort(key=lambda a: a.get_zorder())
+    arts += [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+    return arts
+
+
+def dynamic_artists(fig) -> list:
+    """Every artist `FigureView` redraws on an unchanged background."""
+    return [a for ax in fig.axes for a in _axes_dynamic(ax)]
+
+
+def _tick_labels(axis) -> tuple:
+    formatter = axis.get_major_formatter()
+    return tuple(getattr(formatter, "seq", ()) or ())
+
+
+def layout_key(fig) -> tuple:
+    """What the static part of a figure depends on: per axes its visibility, limits, scales,
+    tick positions, fixed tick labels, axis labels and their colours."""
+    parts: list = [tuple(fig.get_size_inches()), fig.dpi]
+    for ax in fig.axes:
+        parts.append((ax.get_visible(), ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(),
+                      ax.get_xscale(), ax.get_yscale(), tuple(ax.get_xticks()),
+                      tuple(ax.get_yticks()), _tick_labels(ax.xaxis), _tick_labels(ax.yaxis),
+                      ax.get_xlabel(), ax.get_ylabel(), str(ax.yaxis.label.get_color()),
+                      tuple(t.get_text() for t in ax.legend_.get_texts())
+                      if ax.legend_ is not None else ()))
+    return tuple(parts)
+
+
+def nice_ceiling(value: float, current: float | None = None, slack: float = 0.45) -> float:
+    """A round axis limit >= `value` (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10**k). The
+    `current` limit is kept while `value` lies between ``slack * current`` and it, so small
+    changes leave the axes (and the figure's saved background) alone."""
+    import math
+
+    if not value > 0 or not math.isfinite(value):
+        return current if current and current > 0 else 1.0
+    if current is not None and slack * current <= value <= current:
+        return current
+    scale = 10 ** math.floor(math.log10(value))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * scale >= value * (1 - 1e-12):
+            return m * scale
+    return 10 * scale
+
+
+def log_limits(lo: float, hi: float, current=None) -> tuple[float, float]:
+    """Whole decades around [lo, hi] for a log axis; `current` kept while it still covers."""
+    import math
+
+    if current is not None and current[0] <= lo and hi <= current[1] \
+            and hi >= current[1] / 1000 and lo <= current[0] * 1000:
+        return current
+    return 10 ** math.floor(math.log10(lo)), 10 ** math.ceil(math.log10(hi))
 
 
 def style_axes(ax, xlabel: str, ylabel: str, nbins: int = 5) -> None:

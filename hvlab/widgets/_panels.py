@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hvlab.widgets._base import LATENCY_COLOUR, PHASE_COLOURS, style_axes
+from hvlab.widgets._base import LATENCY_COLOUR, PHASE_COLOURS, nice_ceiling, style_axes
 
 
 def clear(artists: list) -> None:
@@ -14,11 +14,57 @@ def clear(artists: list) -> None:
     artists.clear()
 
 
-def draw_phases(ax, result, artists: list, min_width_frac: float = 0.006) -> None:
-    """Shade the phases of `result` on `ax` (replacing `artists`); a blackout or switch too
-    short to see is widened to `min_width_frac` of the time axis."""
-    clear(artists)
+class RectPool:
+    """Rectangles on an axes, reused from update to update: moving a rectangle is cheap,
+    adding one to an axes is not. Unused ones are hidden.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    span : bool
+        Rectangles span the axes' height (x in data, y in axes fraction), like ``axvspan``.
+    **style
+        Rectangle properties shared by all (edgecolor, hatch, alpha, lw, zorder, ...).
+    """
+
+    def __init__(self, ax, *, span: bool = False, **style):
+        self.ax, self.span, self.style = ax, span, style
+        self.rects: list = []
+
+    def set(self, x, y, width, height, color) -> None:
+        """Show ``len(x)`` rectangles: lower-left corners (x, y), sizes, face colours (one or
+        one each)."""
+        from matplotlib.patches import Rectangle
+
+        x, y, width, height = (np.atleast_1d(np.asarray(v, float)) for v in (x, y, width,
+                                                                              height))
+        n = len(x)
+        y, width, height = (np.broadcast_to(v, n) for v in (y, width, height))
+        colours = [color] * n if isinstance(color, str) else list(color)
+        while len(self.rects) < n:
+            transform = self.ax.get_xaxis_transform() if self.span else self.ax.transData
+            rect = Rectangle((0, 0), 0, 0, transform=transform, **self.style)
+            self.ax.add_patch(rect)
+            self.rects.append(rect)
+        for i, rect in enumerate(self.rects):
+            if i < n:
+                rect.set_bounds(x[i], y[i], width[i], height[i])
+                rect.set_facecolor(colours[i])
+                rect.set_visible(True)
+            else:
+                rect.set_visible(False)
+
+
+def phase_pool(ax) -> RectPool:
+    """A pool for `draw_phases`."""
+    return RectPool(ax, span=True, lw=0, zorder=0, alpha=0.6)
+
+
+def draw_phases(result, pool: RectPool, min_width_frac: float = 0.006) -> None:
+    """Shade the phases of `result` with the rectangles of `pool`; a blackout or switch too
+    short to see is widened to `min_width_frac` of the move."""
     span = max(result.total_s, 1e-9)
+    xs, widths, colours = [], [], []
     for row in result.phases.itertuples(index=False):
         width = row.end_s - row.start_s
         if width <= 0:
@@ -27,8 +73,19 @@ def draw_phases(ax, result, artists: list, min_width_frac: float = 0.006) -> Non
         if row.phase in ("blackout", "switch") and width < min_width_frac * span:
             width = min_width_frac * span
             start = min(start, span - width)
-        artists.append(ax.axvspan(start, start + width, lw=0, zorder=0, alpha=0.6,
-                                  color=PHASE_COLOURS.get(row.phase, "#eeeeee")))
+        xs.append(start)
+        widths.append(width)
+        colours.append(PHASE_COLOURS.get(row.phase, "#eeeeee"))
+    pool.set(xs, 0.0, widths, 1.0, colours)
+
+
+def proxy_legend(ax, entries, **kwargs):
+    """A legend of coloured patches: entries of (label, colour[, hatch])."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=e[1], edgecolor="#555555", lw=0.4,
+                     hatch=e[2] if len(e) > 2 else None, label=e[0]) for e in entries]
+    return ax.legend(handles=handles, **kwargs)
 
 
 class TimelinePanel:
@@ -53,7 +110,7 @@ class TimelinePanel:
             (self.lines[column],) = ax.plot([], [], drawstyle="steps-post", color=colour, lw=1.7,
                                             label=label)
         style_axes(ax, xlabel, ylabel)
-        self.bands: list = []
+        self.bands = phase_pool(ax)
         self.lat_ax = None
         if latency:
             self.lat_ax = ax.twinx()
@@ -68,16 +125,21 @@ class TimelinePanel:
             handles.append(self.lat_line)
         self.legend = ax.legend(handles=handles, loc="upper right", framealpha=0.9)
 
-    def update(self, result, *, pad_s: float = 0.0, latency_before_ms: float | None = None,
+    def update(self, result, *, pad_frac: float = 0.0, latency_before_ms: float | None = None,
                latency_after_ms: float | None = None) -> None:
-        """Draw `result`. With `pad_s` > 0 the time axis runs from -pad_s to total_s + pad_s,
-        the rates are 0 outside the move and the latency holds its before/after values there
-        (so "worse before it gets better" shows on the time axis)."""
+        """Draw `result` on a round time axis. With `pad_frac` > 0 the axis also shows that
+        fraction of it before the start and after the end, where the rates are 0 and the
+        latency holds its before/after values ("worse before it gets better" on the time
+        axis)."""
         tl = result.timeline
         t = tl.index.to_numpy(float)
         total = float(result.total_s)
+        lo, hi = self.ax.get_xlim()
+        span = nice_ceiling(total, (hi - lo) / (1 + 2 * pad_frac) if hi > lo else None)
+        pad_s = pad_frac * span
+        end = span + pad_s
         if pad_s > 0:
-            t_pad = np.concatenate([[-pad_s], t, [total + pad_s]])
+            t_pad = np.concatenate([[-pad_s], t, [end]])
         top = 1.0
         for column, _, _ in self.series:
             values = tl[column].to_numpy(float) if column in tl else np.zeros_like(t)
@@ -87,9 +149,9 @@ class TimelinePanel:
                 self.lines[column].set_data(t, values)
             if len(values):
                 top = max(top, float(np.nanmax(values)))
-        self.ax.set_xlim(-pad_s, max(total + pad_s, 1e-9))
-        self.ax.set_ylim(0, top * 1.35)  # headroom for the legend
-        draw_phases(self.ax, result, self.bands)
+        self.ax.set_xlim(-pad_s, end)
+        self.ax.set_ylim(0, nice_ceiling(top * 1.35, self.ax.get_ylim()[1]))  # legend room
+        draw_phases(result, self.bands)
         if self.lat_ax is not None:
             lat = (tl["guest_latency_ms"].to_numpy(float) if "guest_latency_ms" in tl
                    else np.full_like(t, np.nan))
@@ -97,8 +159,9 @@ class TimelinePanel:
             if pad_s > 0:
                 before = lat[0] if latency_before_ms is None else latency_before_ms
                 after = lat[-1] if latency_after_ms is None else latency_after_ms
-                lt = np.concatenate([[-pad_s], t, [total, total + pad_s]])
+                lt = np.concatenate([[-pad_s], t, [total, end]])
                 lat = np.concatenate([[before], lat, [after, after]])
             self.lat_line.set_data(lt, lat)
             finite = lat[np.isfinite(lat)]
-            self.lat_ax.set_ylim(0, (finite.max() if len(finite) else 1.0) * 1.35)
+            self.lat_ax.set_ylim(0, nice_ceiling((finite.max() if len(finite) else 1.0) * 1.35,
+                                                 self.lat_ax.get_ylim()[1]))

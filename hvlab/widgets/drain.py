@@ -15,8 +15,8 @@ from matplotlib.ticker import MaxNLocator
 from hvlab.params import PRESETS, VM
 from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, Explorer,
                                  dropdown, float_slider, fmt_bytes, fmt_time, int_slider,
-                                 link_from, settings_from, style_axes)
-from hvlab.widgets._panels import clear
+                                 link_from, nice_ceiling, settings_from, style_axes)
+from hvlab.widgets._panels import RectPool, proxy_legend
 
 ORDERS = [("as listed", "given"), ("smallest first", "smallest_first"),
           ("largest first", "largest_first"), ("least dirty first", "least_dirty_first")]
@@ -160,35 +160,34 @@ class DrainExplorer(Explorer):
         (self.sweep_line,) = self.ax_sweep.plot([], [], "o-", color=NETWORK_COLOUR)
         (self.sweep_now,) = self.ax_sweep.plot([], [], "o", color=BLACKOUT_COLOUR, ms=10,
                                                mfc="none", mew=2)
-        self.bars: list = []
+        self.waiting = RectPool(self.ax, facecolor="white", edgecolor="#9ecae1", hatch="///",
+                                lw=0.4)
+        self.moving = RectPool(self.ax)
+        self.blackouts = RectPool(self.ax)
+        proxy_legend(self.ax, [("waiting for a slot", "white", "///"),
+                               ("moving", RUNNING_COLOUR), ("did not converge", STUCK_COLOUR),
+                               ("blackout", BLACKOUT_COLOUR)], loc="upper right")
 
     def draw(self, state):
         r = state["result"]
         m = r.migrations
-        clear(self.bars)
-        y = np.arange(len(m))
+        y = np.arange(len(m)) - 0.4
         wait = (m["start_s"] - m["queued_s"]).to_numpy(float)
         run = (m["end_s"] - m["start_s"]).to_numpy(float)
         colours = np.where(m["converged"].to_numpy(bool), RUNNING_COLOUR, STUCK_COLOUR)
-        self.bars.append(self.ax.barh(y, wait, left=m["queued_s"], color="white",
-                                      edgecolor="#9ecae1", hatch="///", lw=0.4,
-                                      label="waiting for a slot"))
-        self.bars.append(self.ax.barh(y, run, left=m["start_s"], color=colours,
-                                      label="moving"))
+        self.waiting.set(m["queued_s"], y, wait, 0.8, "white")
+        self.moving.set(m["start_s"], y, run, 0.8, colours)
         black = np.maximum(m["downtime_s"].to_numpy(float), r.total_s / 300)
-        self.bars.append(self.ax.barh(y, black, left=m["end_s"] - black, color=BLACKOUT_COLOUR,
-                                      label="blackout"))
+        self.blackouts.set(m["end_s"] - black, y, black, 0.8, BLACKOUT_COLOUR)
         if len(m) <= 16:
-            self.ax.set_yticks(y, m["vm"])
+            self.ax.set_yticks(np.arange(len(m)), m["vm"])
         else:
             self.ax.set_yticks([])
             self.ax.set_ylabel(f"{len(m)} VMs, in queue order")
         self.ax.set_ylim(len(m) - 0.5, -0.5)
-        self.ax.set_xlim(0, max(r.total_s, 1e-9))
+        self.ax.set_xlim(0, nice_ceiling(r.total_s, self.ax.get_xlim()[1]))
         self.ax.set_title(f"{len(m)} VMs, {state['settings'].max_live_migrations} at a time: "
                           f"{fmt_time(r.total_s)}")
-        if not self.ax.get_legend():
-            self.ax.legend(loc="upper right")
         sweep = state["sweep"]
         k = sweep["settings.max_live_migrations"].to_numpy(int)
         minutes = sweep["total_s"].to_numpy(float) / 60
@@ -196,7 +195,8 @@ class DrainExplorer(Explorer):
         now = state["settings"].max_live_migrations
         self.sweep_now.set_data([now], [r.total_s / 60])
         self.ax_sweep.set_xlim(0.5, CONCURRENCY_SWEEP + 0.5)
-        self.ax_sweep.set_ylim(0, max(minutes.max(), r.total_s / 60) * 1.15)
+        self.ax_sweep.set_ylim(0, nice_ceiling(max(minutes.max(), r.total_s / 60) * 1.15,
+                                               self.ax_sweep.get_ylim()[1]))
 
 
 def drain_explorer(**kwargs) -> DrainExplorer:

@@ -15,9 +15,9 @@ from hvlab.models import live_migration, quick_migration
 from hvlab.params import MIB, PRESETS, TRANSPORTS, VM, Storage, preset
 from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, QUICK_COLOUR,
                                  Explorer, checkbox, dropdown, float_slider, fmt_bytes, fmt_rate,
-                                 fmt_time, int_slider, link_from, settings_from, style_axes)
-from hvlab.widgets._panels import clear as _clear
-from hvlab.widgets._panels import draw_phases
+                                 fmt_time, int_slider, link_from, log_limits, nice_ceiling,
+                                 settings_from, style_axes)
+from hvlab.widgets._panels import RectPool, draw_phases, phase_pool, proxy_legend
 
 _live = cached(live_migration)
 _quick = cached(quick_migration)
@@ -123,8 +123,9 @@ class LiveMigrationExplorer(Explorer):
                                     label="network [MiB/s]")
         style_axes(self.ax, "time since start [s]", "network throughput [MiB/s]")
         self.ax.set_ylim(0, 1)
-        self.bands: list = []
-        self.marks: list = []
+        self.bands = phase_pool(self.ax)
+        self.marks = self.ax.vlines([], 0, 1, transform=self.ax.get_xaxis_transform(),
+                                    colors="#636363", lw=0.7, linestyles=":")
         self.blackout_label = self.ax.annotate(
             "", (0, 1), xycoords=("data", "axes fraction"), xytext=(-4, -14),
             textcoords="offset points", ha="right", color=BLACKOUT_COLOUR, fontsize=9)
@@ -134,7 +135,7 @@ class LiveMigrationExplorer(Explorer):
         self.threshold = self.ax_pass.axhline(1, color="#636363", ls="--", lw=1)
         self.pass_legend = self.ax_pass.legend([self.threshold], ["stop-copy threshold"],
                                                loc="upper right")
-        self.bars: list = []
+        self.bars = RectPool(self.ax_pass)
 
     def draw(self, state):
         r, settings = state["result"], state["settings"]
@@ -142,33 +143,29 @@ class LiveMigrationExplorer(Explorer):
         t = tl.index.to_numpy(float)
         rate = tl["network_mib_s"].to_numpy(float)
         self.line.set_data(t, rate)
-        self.ax.set_xlim(0, max(r.total_s, 1e-9))
-        self.ax.set_ylim(0, max(rate.max() if len(rate) else 0, 1) * 1.25)
-        draw_phases(self.ax, r, self.bands)
-        _clear(self.marks)
+        self.ax.set_xlim(0, nice_ceiling(r.total_s, self.ax.get_xlim()[1]))
+        self.ax.set_ylim(0, nice_ceiling(max(rate.max() if len(rate) else 0, 1) * 1.25,
+                                         self.ax.get_ylim()[1]))
+        draw_phases(r, self.bands)
         live = r.passes[~r.passes["blackout"]]
-        if len(live) > 1:
-            self.marks.append(self.ax.vlines(live["start_s"].iloc[1:], 0, 1,
-                                             transform=self.ax.get_xaxis_transform(),
-                                             colors="#636363", lw=0.7, linestyles=":"))
+        self.marks.set_segments([[(t, 0), (t, 1)] for t in live["start_s"].iloc[1:]])
         self.blackout_label.xy = (r.total_s, 1)
         self.blackout_label.set_text(f"blackout {fmt_time(r.downtime_s)}")
         state_txt = "converged" if r.converged else "did NOT converge"
         self.ax.set_title(f"{state['vm'].memory_gib:g} GiB VM: {r.n_passes} passes, {state_txt}")
-        _clear(self.bars)
         p = r.passes
         sent = p["sent_bytes"].to_numpy(float) / MIB
         colours = np.where(p["blackout"].to_numpy(bool), BLACKOUT_COLOUR, NETWORK_COLOUR)
         x = np.arange(len(p))
-        self.bars.append(self.ax_pass.bar(x, np.maximum(sent, 1e-3), color=colours, width=0.7))
+        self.bars.set(x - 0.35, 1e-3, 0.7, np.maximum(sent, 1e-3) - 1e-3, colours)
         labels = ["B" if b else str(n) for n, b in zip(p["pass"], p["blackout"])]
         step = max(1, len(x) // 8)
         self.ax_pass.set_xticks(x[::step], labels[::step])
         self.ax_pass.set_xlim(-0.6, len(x) - 0.4)
         stop = settings.stop_copy_mib
-        top = max(sent.max(), stop) * 8  # room for the legend
-        bottom = max(min(sent.min(), stop) / 3, 0.1)
-        self.ax_pass.set_ylim(bottom, top)
+        self.ax_pass.set_ylim(*log_limits(max(min(sent.min(), stop) / 3, 0.1),
+                                          max(sent.max(), stop) * 8,  # room for the legend
+                                          self.ax_pass.get_ylim()))
         self.threshold.set_ydata([stop, stop])
         self.pass_legend.get_texts()[0].set_text(f"stop-copy threshold {stop:g} MiB")
 
@@ -304,11 +301,16 @@ class QuickVsLiveExplorer(Explorer):
         self.now = self.ax.axvline(0, color="#636363", ls=":", lw=1)
         style_axes(self.ax, "VM memory [GiB]", "downtime [s, log scale]")
         self.ax.set_title("downtime against memory size")
-        self.ax.legend(loc="lower right")
+        self.ax.legend(loc="center right")
         self.ax_bar.set_yscale("log")
         style_axes(self.ax_bar, "", "time [s, log scale]")
-        self.bars: list = []
-        self.labels: list = []
+        self.bars = RectPool(self.ax_bar)
+        self.labels = [self.ax_bar.annotate("", (0, 1), ha="center", va="bottom", fontsize=8.5)
+                       for _ in range(2)]
+        self.ax_bar.set_xticks([0, 1], ["Quick Migration", "Live Migration"])
+        self.ax_bar.set_xlim(-0.6, 1.6)
+        proxy_legend(self.ax_bar, [("total time", "#9ecae1"), ("VM down", BLACKOUT_COLOUR)],
+                     loc="upper right")
 
     def draw(self, state):
         memory, quick, live = state["curves"]
@@ -321,25 +323,20 @@ class QuickVsLiveExplorer(Explorer):
         self.ax.set_xlim(0, memory[-1])
         lo = min(live.min(), lv.downtime_s) / 2
         hi = max(quick.max(), q.downtime_s, lv.downtime_s) * 2
-        self.ax.set_ylim(lo, hi)
-        _clear(self.bars)
-        _clear(self.labels)
+        self.ax.set_ylim(*log_limits(lo, hi, self.ax.get_ylim()))
         x = np.array([0.0, 1.0])
         w = 0.38
         totals = [q.total_s, lv.total_s]
         downs = [q.downtime_s, lv.downtime_s]
-        self.bars.append(self.ax_bar.bar(x - w / 2, totals, w, color="#9ecae1",
-                                         label="total time"))
-        self.bars.append(self.ax_bar.bar(x + w / 2, downs, w, color=BLACKOUT_COLOUR,
-                                         label="VM down"))
-        for xi, d in zip(x, downs):
-            self.labels.append(self.ax_bar.annotate(fmt_time(d), (xi + w / 2, d), ha="center",
-                                                    va="bottom", fontsize=8.5))
-        self.ax_bar.set_xticks(x, ["Quick Migration", "Live Migration"])
-        self.ax_bar.set_ylim(min(downs) / 3, max(totals) * 4)
+        lo, hi = log_limits(min(downs) / 3, max(totals) * 4, self.ax_bar.get_ylim())
+        self.ax_bar.set_ylim(lo, hi)
+        self.bars.set(np.concatenate([x - w, x]), lo, w,
+                      np.array(totals + downs) - lo, ["#9ecae1"] * 2 + [BLACKOUT_COLOUR] * 2)
+        for label, xi, d in zip(self.labels, x, downs):
+            label.xy = (xi + w / 2, d)
+            label.set_position((xi + w / 2, d))  # the text itself (xyann), not only its anchor
+            label.set_text(fmt_time(d))
         self.ax_bar.set_title(f"this {m:g} GiB VM")
-        if not self.ax_bar.get_legend():
-            self.ax_bar.legend(loc="upper right")
 
 
 def quick_vs_live_explorer(**kwargs) -> QuickVsLiveExplorer:

@@ -14,7 +14,6 @@ import pandas as pd
 from hvlab.params import MIB
 from hvlab.widgets._base import (BLACKOUT_COLOUR, NETWORK_COLOUR, PHASE_COLOURS, Explorer,
                                  dropdown, fmt_bytes, fmt_time, style_axes)
-from hvlab.widgets._panels import clear
 
 #: Most points drawn per counter: longer series are reduced to block maxima (peaks survive).
 MAX_POINTS = 4000
@@ -242,7 +241,6 @@ class PerfLogExplorer(Explorer):
                 width = max(float(getattr(row, "blackout_s", 0) or 0) / 86400, (end - start) / 200)
                 self.spans.append(self.ax.axvspan(bs, bs + width, color=BLACKOUT_COLOUR,
                                                   alpha=0.7, lw=0, zorder=0))
-        self.marks: list = []
 
     def _series(self, col, mask):
         factor, _ = _display_unit(_meaning(col)[1])

@@ -13,8 +13,8 @@ from hvlab.params import MIB, PRESETS, VM, SmbShare, Storage
 from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, PHASE_COLOURS,
                                  STORAGE_COLOUR, Explorer, checkbox, dropdown, float_slider,
                                  fmt_bytes, fmt_rate, fmt_time, int_slider, link_from,
-                                 settings_from, style_axes)
-from hvlab.widgets._panels import TimelinePanel, clear
+                                 log_limits, nice_ceiling, settings_from, style_axes)
+from hvlab.widgets._panels import RectPool, TimelinePanel, proxy_legend
 from hvlab.widgets.live import TRANSPORT_LABELS
 
 _storage = cached(storage_migration)
@@ -142,27 +142,29 @@ class StorageMigrationExplorer(Explorer):
         self.ax_lat.set_yscale("log")
         style_axes(self.ax_lat, "", "guest I/O latency [ms, log]")
         self.ax_lat.set_title("guest latency: mean and p95")
-        self.bars: list = []
+        self.ax_lat.set_xticks(np.arange(3), ["before", "during", "after"])
+        self.ax_lat.set_xlim(-0.6, 2.6)
+        self.bars = RectPool(self.ax_lat)
+        proxy_legend(self.ax_lat, [("mean", "#fc9272"), ("p95", BLACKOUT_COLOUR)],
+                     loc="upper left")
 
     def draw(self, state):
         r = state["result"]
         d = r.details
-        self.panel.update(r, pad_s=0.15 * r.total_s,
+        self.panel.update(r, pad_frac=0.15,
                           latency_before_ms=d.get("guest_latency_before_ms"),
                           latency_after_ms=d.get("guest_latency_after_ms"))
         self.ax.set_title(f"moving {state['vm'].disk_gib:g} GiB: {fmt_time(r.total_s)} "
                           "(with the guest's latency before and after)")
-        clear(self.bars)
         x = np.arange(3)
         mean = [d.get(f"guest_latency_{k}_ms", np.nan) for k in ("before", "during", "after")]
         p95 = [d.get(f"guest_latency_{k}_p95_ms", np.nan) for k in ("before", "during", "after")]
-        self.bars.append(self.ax_lat.bar(x - 0.2, mean, 0.4, color="#fc9272", label="mean"))
-        self.bars.append(self.ax_lat.bar(x + 0.2, p95, 0.4, color=BLACKOUT_COLOUR, label="p95"))
-        self.ax_lat.set_xticks(x, ["before", "during", "after"])
         finite = [v for v in mean + p95 if np.isfinite(v) and v > 0] or [1.0]
-        self.ax_lat.set_ylim(min(finite) / 2, max(finite) * 4)
-        if not self.ax_lat.get_legend():
-            self.ax_lat.legend(loc="upper left")
+        lo, hi = log_limits(min(finite) / 2, max(finite) * 4, self.ax_lat.get_ylim())
+        self.ax_lat.set_ylim(lo, hi)
+        heights = np.nan_to_num(np.array(mean + p95, float), nan=lo)
+        self.bars.set(np.concatenate([x - 0.4, x]), lo, 0.4, np.maximum(heights - lo, 0),
+                      ["#fc9272"] * 3 + [BLACKOUT_COLOUR] * 3)
 
 
 def storage_migration_explorer(**kwargs) -> StorageMigrationExplorer:
@@ -289,30 +291,23 @@ class SharedNothingExplorer(Explorer):
                                    ylabel="throughput [MiB/s]")
         style_axes(self.ax_phase, "time [min]", "")
         self.ax_phase.set_title("time by phase")
-        self.bars: list = []
+        self.bars = RectPool(self.ax_phase, edgecolor="#555555", lw=0.4)
+        self.ax_phase.set_ylim(2.7, -0.5)  # the legend sits below the two bars
+        proxy_legend(self.ax_phase, [(p.replace("_", " "), PHASE_COLOURS.get(p, "#bbbbbb"))
+                                     for p in SN_PHASES], loc="lower center", ncols=2,
+                     fontsize=7.5)
 
     def draw(self, state):
         r, w = state["result"], state["what_if"]
         self.panel.update(r)
         self.ax.set_title(f"{state['link'].gbps:g} Gbit/s: {fmt_time(r.total_s)} "
                           f"(storage, then memory)")
-        clear(self.bars)
         labels = [f"{state['link'].gbps:g} Gbit/s", f"what if\n{state['what_if_link'].gbps:g}"
                                                     " Gbit/s"]
-        y = np.arange(2)
-        left = np.zeros(2)
-        for phase in SN_PHASES:
-            minutes = np.array([_phase_s(r, phase), _phase_s(w, phase)]) / 60
-            self.bars.append(self.ax_phase.barh(y, minutes, left=left, height=0.55,
-                                                color=PHASE_COLOURS.get(phase, "#bbbbbb"),
-                                                edgecolor="#555555", lw=0.4,
-                                                label=phase.replace("_", " ")))
-            left += minutes
-        self.ax_phase.set_yticks(y, labels)
-        self.ax_phase.set_ylim(1.6, -0.6)
-        self.ax_phase.set_xlim(0, max(left.max(), 1e-6) * 1.05)
-        if not self.ax_phase.get_legend():
-            self.ax_phase.legend(loc="lower right", fontsize=7.5)
+        self.ax_phase.set_yticks([0, 1], labels)
+        stacked_bars(self.bars, [[_phase_s(r, p) / 60 for p in SN_PHASES],
+                                 [_phase_s(w, p) / 60 for p in SN_PHASES]],
+                     [PHASE_COLOURS.get(p, "#bbbbbb") for p in SN_PHASES])
 
 
 def shared_nothing_explorer(**kwargs) -> SharedNothingExplorer:
@@ -354,6 +349,28 @@ def smb_scenario(*, memory_gib=8.0, dirty_rate_mib_s=40.0, open_files=4, link_gb
     return {"vm": vm, "link": link, "share": share, "settings": settings,
             "result": _smb(vm, link, share, settings, open_files=int(open_files), **kwargs),
             "no_files": _smb(vm, link, share, settings, open_files=0, **kwargs)}
+
+
+BLACKOUT_PARTS = {"final copy": NETWORK_COLOUR, "handles and locks": "#8856a7",
+                  "resume": "#bdbdbd", "other": "#eeeeee"}
+
+
+def stacked_bars(pool, rows, colours, height: float = 0.55) -> None:
+    """Horizontal stacked bars, one per row of `rows` (segment lengths), drawn with `pool`;
+    the x axis gets a round limit."""
+    xs, ys, ws, cs = [], [], [], []
+    for y, segments in enumerate(rows):
+        left = 0.0
+        for length, colour in zip(segments, colours):
+            xs.append(left)
+            ys.append(y - height / 2)
+            ws.append(length)
+            cs.append(colour)
+            left += length
+    ax = pool.ax
+    total = max(sum(r) for r in rows)
+    ax.set_xlim(0, nice_ceiling(total * 1.05, ax.get_xlim()[1]))
+    pool.set(xs, ys, ws, height, cs)
 
 
 def blackout_parts(result, settings) -> dict:
@@ -432,30 +449,21 @@ class SmbExplorer(Explorer):
                                    ylabel="network throughput [MiB/s]")
         style_axes(self.ax_black, "blackout [ms]", "")
         self.ax_black.set_title("what the blackout holds")
-        self.bars: list = []
+        self.bars = RectPool(self.ax_black, edgecolor="#555555", lw=0.4)
+        self.ax_black.set_ylim(2.5, -0.5)  # the legend sits below the two bars
+        proxy_legend(self.ax_black, list(BLACKOUT_PARTS.items()), loc="lower center", ncols=2,
+                     fontsize=7.5)
 
     def draw(self, state):
         r, none = state["result"], state["no_files"]
         self.panel.update(r)
         self.ax.set_title(f"{state['vm'].memory_gib:g} GiB VM over {state['link'].gbps:g} "
                           f"Gbit/s x{state['link'].nics}: blackout {fmt_time(r.downtime_s)}")
-        clear(self.bars)
         parts = [blackout_parts(r, state["settings"]), blackout_parts(none, state["settings"])]
-        colours = {"final copy": NETWORK_COLOUR, "handles and locks": "#8856a7",
-                   "resume": "#bdbdbd", "other": "#eeeeee"}
-        y = np.arange(2)
-        left = np.zeros(2)
-        for name, colour in colours.items():
-            ms = np.array([p[name] for p in parts]) * 1000
-            self.bars.append(self.ax_black.barh(y, ms, left=left, height=0.55, color=colour,
-                                                edgecolor="#555555", lw=0.4, label=name))
-            left += ms
         files = int(r.details.get("open_files", 0))
-        self.ax_black.set_yticks(y, [f"{files} open\nfiles", "no open\nfiles"])
-        self.ax_black.set_ylim(1.6, -0.6)
-        self.ax_black.set_xlim(0, max(left.max(), 1e-3) * 1.05)
-        if not self.ax_black.get_legend():
-            self.ax_black.legend(loc="lower right", fontsize=7.5)
+        self.ax_black.set_yticks([0, 1], [f"{files} open\nfiles", "no open\nfiles"])
+        stacked_bars(self.bars, [[p[name] * 1000 for name in BLACKOUT_PARTS] for p in parts],
+                     list(BLACKOUT_PARTS.values()))
 
 
 def smb_explorer(**kwargs) -> SmbExplorer:
