@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,24 +27,26 @@ CHUNK_BYTES = 8 << 20
 KEEP_EXAMPLES = 20
 _QUOTE, _LF, _CR = 34, 10, 13
 _STAMP_LEN = 23  # MM/DD/YYYY HH:MM:SS.fff
+# cells joined by newlines, each a number (as `classify` accepts it) or blank (isspace)
+_CELL = (rb"(?:[ \t]*[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?)[ \t]*"
+         rb"|[\t\x0b\x0c\r\x1c-\x1f \x85\xa0]*)")
+_ALL_NUMBERS = re.compile(_CELL + rb"(?:\n" + _CELL + rb")*", re.IGNORECASE | re.ASCII)
 
 
 def line_chunks(fh, chunk_bytes: int = CHUNK_BYTES):
-    """Yield chunks of `fh` that each end with a line end (the last may not)."""
-    rest = b""
+    """Yield chunks (bytearray) of `fh` that each end with a line end (the last may not).
+
+    Each chunk is read into its own buffer and completed with the rest of its last line,
+    without copying the chunk again."""
     while True:
-        block = fh.read(chunk_bytes)
-        if not block:
-            if rest:
-                yield rest
+        buf = bytearray(chunk_bytes)
+        n = fh.readinto(buf)
+        if not n:
             return
-        block = rest + block
-        cut = block.rfind(b"\n") + 1
-        if cut == 0:  # one very long line: keep reading
-            rest = block
-            continue
-        rest = block[cut:]
-        yield block[:cut]
+        del buf[n:]
+        if buf[-1] != 10:
+            buf += fh.readline()
+        yield buf
 
 
 def first_field(line: bytes, delim: bytes) -> bytes:
@@ -231,7 +234,7 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
         blank += int(is_blank.sum())
         is_delim = arr == dl
         n_delims = int(np.count_nonzero(is_delim))
-        n_quotes = int(np.count_nonzero(arr == _QUOTE))
+        n_quotes = int(np.count_nonzero(arr == _QUOTE)) if extract is None else 0
         if first_delims is None and is_data.any():
             i0 = int(np.flatnonzero(is_data)[0])
             first_delims = chunk[starts[i0]:ends[i0]].count(delim)
@@ -262,7 +265,7 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
         stamps_c.add(_stamps(chunk, arr, ds, de, delim))
         if extract is not None:
             tally.cut_line = cut_line
-            values_c.add(_cut_cells(chunk, arr, ds, de, nos[is_data], ext, ncols, delim,
+            values_c.add(_cut_cells(chunk, is_delim, ds, de, nos[is_data], ext, ncols, delim,
                                     tally, dtype))
     if not utf8_ok or not ascii_ok:
         try:
@@ -309,13 +312,13 @@ def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes) -> np.nda
     return out
 
 
-def _cut_cells(chunk, arr, starts, ends, nos, ext, ncols, delim, tally: Tally, dtype):
+def _cut_cells(chunk, is_delim, starts, ends, nos, ext, ncols, delim, tally: Tally, dtype):
     """Cells of the selected fields of each data line, parsed; irregular lines carefully."""
     rows = len(starts)
     out = np.full((rows, len(ext)), np.nan, dtype=dtype)
     if not rows:
         return out
-    d = np.flatnonzero(arr == delim[0])
+    d = np.flatnonzero(is_delim)
     fi = np.searchsorted(d, starts)
     li = np.searchsorted(d, ends)
     regular = ((li - fi) == ncols - 1) & (nos != (tally.cut_line or 0))
@@ -327,32 +330,37 @@ def _cut_cells(chunk, arr, starts, ends, nos, ext, ncols, delim, tally: Tally, d
         last = ext == ncols - 1
         ce = np.where(last[None, :], ends[r][:, None],
                       d[np.minimum(base + ext[None, :], len(d) - 1)])
-        for ri, row in enumerate(r):
-            no = nos[row]
-            cells = []
-            for a, b in zip(cs[ri].tolist(), ce[ri].tolist()):
-                cell = chunk[a:b]
-                if cell[:1] == b'"' and len(cell) >= 2 and cell[-1:] == b'"':
-                    cell = cell[1:-1]
-                if b'"' in cell:  # stray quotes: leave this line to the careful parser
-                    cells = None
-                    break
-                cells.append(cell)
-            if cells is None:
-                tally.careful_row(chunk[starts[row]:ends[row]].decode("latin-1"), no, ext,
-                                  ncols, out[row], sdelim)
-                continue
-            vals = out[row]
-            for j, cell in enumerate(cells):
-                text = cell.decode("latin-1")
-                value, kind = classify(text)
-                vals[j] = value
-                if kind == NUMERIC:
-                    tally.numeric += 1
-                elif kind == MISSING:
-                    tally.missing += 1
-                else:
-                    tally.note_bad(no, int(ext[j]) + 1, text)
+        k = len(ext)
+        cells = [chunk[a:b] for a, b in zip(cs.ravel().tolist(), ce.ravel().tolist())]
+        cells = [c[1:-1] if len(c) > 1 and c[0] == _QUOTE and c[-1] == _QUOTE else c
+                 for c in cells]
+        joined = b"\n".join(cells)
+        stray = {i // k for i, c in enumerate(cells) if b'"' in c} if b'"' in joined else ()
+        if not stray and _ALL_NUMBERS.fullmatch(joined):
+            # every cell a number or blank (the common case): convert in one sweep
+            blank = [not c or c.decode("latin-1").isspace() for c in cells]
+            vals = [math.nan if e else float(c) for c, e in zip(cells, blank)]
+            out[r] = np.asarray(vals, dtype=np.float64).reshape(len(r), k)
+            n_blank = sum(blank)
+            tally.missing += n_blank
+            tally.numeric += len(cells) - n_blank
+        else:
+            for ri, row in enumerate(r.tolist()):
+                if ri in stray:  # stray quotes: leave this line to the careful parser
+                    tally.careful_row(chunk[starts[row]:ends[row]].decode("latin-1"),
+                                      nos[row], ext, ncols, out[row], sdelim)
+                    continue
+                vals = out[row]
+                for j in range(k):
+                    text = cells[ri * k + j].decode("latin-1")
+                    value, kind = classify(text)
+                    vals[j] = value
+                    if kind == NUMERIC:
+                        tally.numeric += 1
+                    elif kind == MISSING:
+                        tally.missing += 1
+                    else:
+                        tally.note_bad(nos[row], int(ext[j]) + 1, text)
     for row in np.flatnonzero(~regular):
         tally.careful_row(chunk[starts[row]:ends[row]].decode("latin-1"), nos[row], ext,
                           ncols, out[row], sdelim)

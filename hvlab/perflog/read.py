@@ -581,25 +581,63 @@ def _stop_error(name, tally, sel_paths, text_enc, ncols) -> PerfLogError:
         "(counted in metadata['extra_cells'])")
 
 
+_DIGITS = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
+_SEPARATORS = {2: "/", 5: "/", 10: " ", 13: ":", 16: ":", 19: "."}
+
+
+def _pdh_times(stamps) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised parse of PDH's ``MM/DD/YYYY HH:MM:SS.fff``: (datetime64[ns] array with NaT
+    where the text is not in that exact form or not a real time, mask of the parsed)."""
+    n = len(stamps)
+    parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    lens = np.fromiter((len(x) for x in stamps), dtype=np.int64, count=n)
+    cand = np.flatnonzero(lens == 23)
+    ok = np.zeros(n, bool)
+    if not len(cand):
+        return parsed, ok
+    a = np.array(stamps[cand].tolist(), dtype="U23").view(np.uint32).reshape(-1, 23)
+    d = a[:, _DIGITS].astype(np.int64) - 48
+    good = ((d >= 0) & (d <= 9)).all(axis=1)
+    for col, ch in _SEPARATORS.items():
+        good &= a[:, col] == ord(ch)
+    mon = d[:, 0] * 10 + d[:, 1]
+    day = d[:, 2] * 10 + d[:, 3]
+    year = d[:, 4] * 1000 + d[:, 5] * 100 + d[:, 6] * 10 + d[:, 7]
+    hour, minute = d[:, 8] * 10 + d[:, 9], d[:, 10] * 10 + d[:, 11]
+    sec, ms = d[:, 12] * 10 + d[:, 13], d[:, 14] * 100 + d[:, 15] * 10 + d[:, 16]
+    good &= (mon >= 1) & (mon <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (sec < 60)
+    good &= (year >= 1678) & (year <= 2261)  # what datetime64[ns] can hold
+    months = np.where(good, (year - 1970) * 12 + mon - 1, 0).astype("datetime64[M]")
+    month_len = ((months + 1).astype("datetime64[D]") - months.astype("datetime64[D]"))
+    good &= day <= month_len.astype(np.int64)
+    days = months.astype("datetime64[D]").astype(np.int64) + day - 1
+    ns = (days * 86400 + (hour * 60 + minute) * 60 + sec) * 10**9 + ms * 10**6
+    parsed[cand[good]] = ns[good].astype("datetime64[ns]")
+    ok[cand[good]] = True
+    return parsed, ok
+
+
 def _time_index(stamps, lines, name, errors, timezone, bias, tz, warnings):
     n = len(stamps)
     if n == 0:
         idx = pd.DatetimeIndex([], dtype="datetime64[ns]", name="time")
     else:
-        idx = None
-        todo = np.ones(n, bool)
-        parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-        for fmt in _STAMP_FORMATS:
+        parsed, ok = _pdh_times(stamps)
+        todo = ~ok
+        lo, hi = np.datetime64("1678-01-01"), np.datetime64("2261-12-31")
+        for fmt in _STAMP_FORMATS if todo.any() else ():
             try:
                 part = pd.to_datetime(stamps[todo], format=fmt, errors="coerce")
-            except (ValueError, TypeError, OverflowError):  # e.g. mixed ISO offsets
+                if part.tz is not None:
+                    part = part.tz_localize(None)
+                vals = np.asarray(part.to_numpy())
+                got = ~np.isnat(vals) & (vals >= lo) & (vals <= hi)
+                if got.any():
+                    where = np.flatnonzero(todo)[got]
+                    parsed[where] = vals[got].astype("datetime64[ns]")
+                    todo[where] = False
+            except (ValueError, TypeError, OverflowError):  # mixed ISO offsets, out of range
                 continue
-            got = ~np.asarray(part.isna())
-            if got.any():
-                where = np.flatnonzero(todo)[got]
-                parsed[where] = np.asarray(part.as_unit("ns"))[got].astype("datetime64[ns]") \
-                    if part.tz is None else np.asarray(part.tz_localize(None).as_unit("ns"))[got]
-                todo[where] = False
             if not todo.any():
                 break
         idx = pd.DatetimeIndex(parsed, name="time")

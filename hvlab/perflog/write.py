@@ -254,6 +254,17 @@ class _Sink:
     def __init__(self, handle, text_out: bool, encoding: str):
         self.handle, self.text_out = handle, text_out
         self.encoder = None if text_out else codecs.getincrementalencoder(encoding)()
+        # ASCII text (the rows) is the same bytes in every code page and UTF-8: encode it
+        # the fast way once the header (and any BOM) is out
+        name = codecs.lookup(encoding).name
+        self.ascii_ok = not name.startswith(("utf-16", "utf-32", "cp037", "cp500", "cp1026"))
+        self.started = False
 
     def put(self, text: str):
-        self.handle.write(text if self.text_out else self.encoder.encode(text))
+        if self.text_out:
+            self.handle.write(text)
+        elif self.started and self.ascii_ok and text.isascii():
+            self.handle.write(text.encode("ascii"))
+        else:
+            self.handle.write(self.encoder.encode(text))
+        self.started = True
