@@ -10,7 +10,7 @@ from hvlab.perflog.paths import CounterPath, parse_counter_path
 from hvlab.perflog.read import PerfLogError, read_perflog
 from hvlab.perflog.write import write_perflog
 from hvlab.perflog.multi import read_perflogs
-from hvlab.perflog.catalogue import CounterInfo, catalogue, describe, label, select
+from hvlab.perflog.catalogue import CounterInfo, counter_table, describe, label, select
 from hvlab.perflog.analysis import Estimate, estimate, find_migrations
 from hvlab.perflog.simulate import (drain_to_frame, drain_to_perflog, multihost_drain_to_perflog,
                                     result_to_frame, result_to_perflog)

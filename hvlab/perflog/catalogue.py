@@ -29,7 +29,7 @@ import pandas as pd
 
 from hvlab.perflog.paths import LEVELS, CounterPath, lenient_counter_path, wildcard
 
-__all__ = ["CounterInfo", "CATALOGUE", "describe", "label", "select", "catalogue"]
+__all__ = ["CounterInfo", "CATALOGUE", "describe", "label", "select", "counter_table"]
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ for _info in CATALOGUE.values():
     _BY_COUNTER.setdefault(_info.counter.lower(), []).append(_info)
 
 
-def catalogue() -> pd.DataFrame:
+def counter_table() -> pd.DataFrame:
     """The catalogue as a table: object, counter, unit, meaning, instance."""
     return pd.DataFrame([vars(i) for i in CATALOGUE.values()],
                         columns=["object", "counter", "unit", "meaning", "instance"])
@@ -205,7 +205,7 @@ def describe(counter, object: str | None = None) -> CounterInfo:
                        f"{sorted({h.object for h in hits})}")
     objects = sorted({i.object for i in CATALOGUE.values()})
     raise KeyError(f"{(obj + ' / ') if obj else ''}{name!r} is not in the counter catalogue; "
-                   f"it covers {', '.join(objects)} (see hvlab.perflog.catalogue())")
+                   f"it covers {', '.join(objects)} (see hvlab.perflog.counter_table())")
 
 
 def _name_and_object(counter, object):
