@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hvlab as hv
-from hvlab.perflog import catalogue as cat
+from hvlab.perflog.catalogue import label as catalogue_label
 from hvlab.perflog.paths import CounterPath, lenient_counter_path, path_matcher, wildcard
 
 
@@ -189,4 +189,5 @@ def test_describe_and_label():
     assert hv.perflog.label(("H", "Memory", "", "Available MBytes [2]")) == \
         "Available MBytes [2] [MB]"
     assert hv.perflog.label("Gesendete Bytes/s") == "Gesendete Bytes/s"  # localised: no unit
-    assert cat.label(r"\\HV01\Memory\Available MBytes") == "Available MBytes [MB]"
+    assert catalogue_label(r"\\HV01\Memory\Available MBytes") == "Available MBytes [MB]"
+    assert hv.perflog.catalogue().equals(hv.perflog.counter_table())

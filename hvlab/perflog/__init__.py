@@ -11,6 +11,10 @@ from hvlab.perflog.read import PerfLogError, read_perflog
 from hvlab.perflog.write import write_perflog
 from hvlab.perflog.multi import read_perflogs
 from hvlab.perflog.catalogue import CounterInfo, counter_table, describe, label, select
+
+# hv.perflog.catalogue() -> the counter table (notebooks call it so); the functions above are
+# imported from the module hvlab.perflog.catalogue, which `from ... import` still reaches
+catalogue = counter_table
 from hvlab.perflog.analysis import Estimate, estimate, find_migrations
 from hvlab.perflog.simulate import (drain_to_frame, drain_to_perflog, multihost_drain_to_perflog,
                                     result_to_frame, result_to_perflog)
