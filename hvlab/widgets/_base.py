@@ -273,13 +273,16 @@ def layout_key(fig) -> tuple:
 def nice_ceiling(value: float, current: float | None = None, slack: float = 0.45) -> float:
     """A round axis limit >= `value` (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10**k). The
     `current` limit is kept while `value` lies between ``slack * current`` and it, so small
-    changes leave the axes (and the figure's saved background) alone."""
+    changes leave the axes (and the figure's saved background) alone; past it, the new limit
+    leaves a quarter more room."""
     import math
 
     if not value > 0 or not math.isfinite(value):
         return current if current and current > 0 else 1.0
     if current is not None and slack * current <= value <= current:
         return current
+    if current is not None and value > current:
+        value *= 1.25  # growing: leave room for the next few steps
     scale = 10 ** math.floor(math.log10(value))
     for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if m * scale >= value * (1 - 1e-12):
