@@ -41,6 +41,7 @@ _EXTRACT_MAX = 16  # up to this many selected counters are cut out during the sc
 # tests set "careful" (cell by cell only) or "extract" (cut out always) to compare them.
 _PATH = "auto"
 _SMALL_CELLS = 2000  # fewer cells than this: parsed cell by cell (pandas' overhead is larger)
+_BLOCK_CELLS = 1_000_000  # cells per block when a file is parsed again block by block
 
 
 class _Src:
@@ -513,7 +514,7 @@ def _pandas(body, sel, ncols, bdelim, dtype) -> np.ndarray:
 def _blockwise(src, body_offset, scan, sel, ncols, bdelim, dtype, tally):
     n, k = len(scan.data_lines), len(sel)
     out = np.full((n, k), np.nan, dtype=dtype)
-    per_block = max(1, 1_000_000 // max(ncols, 1))
+    per_block = max(1, _BLOCK_CELLS // max(ncols, 1))
     sdelim = bdelim.decode()
     sel_arr = np.asarray(sel)
     pos = 0
@@ -570,8 +571,9 @@ def _stop_error(name, tally, sel_paths, text_enc, ncols) -> PerfLogError:
         line, col, text = tally.bad_examples[0]
         path = sel_paths.get(col - 1, "")
         shown = text.encode("latin-1", "replace").decode(text_enc, "replace")
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
         return PerfLogError(
-            f"{name} line {line}, column {col} ({path!r}): {shown!r:.80} is not a number; "
+            f'{name} line {line}, column {col} ("{path}"): "{shown}" is not a number; '
             "pass errors='coerce' to read such cells as NaN (counted in "
             "metadata['bad_cells'])")
     line, nf = tally.long_examples[0]

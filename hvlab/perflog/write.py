@@ -111,7 +111,12 @@ def _wall_clock(index: pd.DatetimeIndex, timezone, bias_min):
                              "the bias in minutes (UTC = local + bias), or localise the index")
         return index, timezone, bias_min
     if bias_min is None:
-        offset = index[0].utcoffset()
+        if len(index):
+            offset = index[0].utcoffset()
+        elif isinstance(index.tz, _dt.timezone):
+            offset = index.tz.utcoffset(None)
+        else:  # no rows to take the offset from: the zone's standard offset
+            offset = pd.Timestamp("2001-01-01", tz=index.tz).utcoffset()
         bias_min = -int(round(offset.total_seconds() / 60))
     utc = index.tz_convert("UTC").tz_localize(None)
     wall = utc - pd.Timedelta(minutes=int(bias_min))
