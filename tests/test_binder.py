@@ -105,12 +105,26 @@ def test_repo2docker_accepts_config(tmp_path):
     assert copy_all < install
 
 
+def _python312() -> str | None:
+    """A working Python 3.12 (what binder/runtime.txt asks for), if this machine has one."""
+    import glob
+
+    candidates = [shutil.which("python3.12"),
+                  *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")))]
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys, venv; print(sys.version_info[:2])"],
+                               capture_output=True, text=True)
+        if probe.returncode == 0 and probe.stdout.strip() == "(3, 12)":
+            return candidate
+    return None
+
+
 @pytest.mark.skipif(os.environ.get("HVLAB_TEST_BINDER") != "1",
                     reason="slow (downloads every pinned package): run `make test-binder`")
 def test_fresh_venv_installs_binder_requirements(tmp_path):
     """Build the Binder environment in a fresh venv, then use it: versions as pinned, hvlab
     importable and a model runs."""
-    python = shutil.which("python3.12") or sys.executable
+    python = _python312() or sys.executable
     venv = tmp_path / "venv"
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
     vpy = venv / "bin" / "python"
