@@ -37,6 +37,7 @@ __all__ = [
     "CounterPath", "PerfLogError",
     "VM", "Link", "Storage", "SmbShare", "MigrationSettings", "WS2008R2", "WS2012", "WS2012R2",
     "PRESETS", "preset", "live_migration", "quick_migration", "analytic", "plotting",
+    "widgets", "exercises",
     "storage_migration", "smb_live_migration", "shared_nothing_migration", "drain_host",
     "read_inventory",
     "MigrationResult",
