@@ -202,3 +202,27 @@ def test_allocation_is_feasible_and_max_min_fair(caps, flows):
                       and all(g.rate <= f.rate * (1 + 1e-9) for g in objs
                               if any(q is r for q, _ in g.uses))]
         assert bottleneck, "flow below its cap without a bottleneck"
+
+
+def test_transfers_finish_far_into_a_long_run():
+    """Days of simulated time: a flow's last bytes may take less than one float step of the
+    clock; completion must still be detected (no endless rescheduling at one instant)."""
+    env = new_environment()
+    pool = SharedResources(env, {"a": (1.23456789e9, 0.0)}, default="a")
+    done = []
+
+    class Job(sim.Component):
+        def setup(self, start, nbytes):
+            self.start, self.nbytes = start, nbytes
+
+        def process(self):
+            yield self.hold(self.start)
+            yield from pool.transfer(self, self.nbytes, tag="j")
+            done.append(env.now())
+
+    starts = [3.3e7 + i * 0.7 for i in range(20)]
+    for i, t0 in enumerate(starts):
+        Job(env=env, start=t0, nbytes=1e9 / 3 + 17 * i)
+    env.run(till=4e7)
+    assert len(done) == 20
+    assert env.peek() == float("inf") or env.peek() > 3.4e7
