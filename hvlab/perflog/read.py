@@ -382,7 +382,8 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
 
     header_cell = cells[0]
     version, timezone, bias, has_zone = parse_header_cell(header_cell, warnings)
-    if console or (version is not None and not has_zone and _HEADER_CELL.fullmatch(header_cell)):
+    bare = _HEADER_CELL.fullmatch(header_cell)
+    if console or (bare is not None and bare.group(4) is None):  # "(PDH-CSV 4.0)" alone
         fmt = "typeperf-console"
     else:
         fmt = "pdh-tsv" if tsv else "pdh-csv"
