@@ -2,7 +2,6 @@
 to the share competes with the memory copy when it uses the same network."""
 import dataclasses
 
-import numpy as np
 import pytest
 from hypothesis import given, settings as hyp_settings, strategies as st
 

@@ -16,6 +16,14 @@ the order the policy gives). Per VM:
 Local VMs' guest I/O loads `source` until they switch and `target` afterwards, and their
 mirrored writes load `target` and the link: the arrays' utilisation and the guest latency of
 each local VM follow from everything running at the time.
+
+Notes
+-----
+Against running one VM at a time, running several never shortens a migration when the link is
+what they share. It is not monotone in general, though: like any list schedule (Graham's
+anomalies), one more slot, or a faster link, shifts when each VM starts, and a VM can then
+overlap fewer copies on the arrays (or find the target less loaded by VMs already moved) and
+finish sooner than before. The example inventory shows one such case between 3 and 4 slots.
 """
 from __future__ import annotations
 
