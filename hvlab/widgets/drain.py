@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from hvlab.models.drain import drain_host
 from hvlab.params import PRESETS, VM
 from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, Explorer,
                                  dropdown, float_slider, fmt_bytes, fmt_time, int_slider,
@@ -23,15 +24,6 @@ ORDERS = [("as listed", "given"), ("smallest first", "smallest_first"),
 CONCURRENCY_SWEEP = 6
 RUNNING_COLOUR = "#3182bd"
 STUCK_COLOUR = "#9e9ac8"
-
-
-def _drain_host():
-    import hvlab
-
-    drain = getattr(hvlab, "drain_host", None)
-    if drain is None:  # the package exports it once the drain model is complete
-        from hvlab.models.drain import drain_host as drain
-    return drain
 
 
 def host_vms(n_vms: int = 8, memory_gib: float = 8.0, dirty_rate_mib_s: float = 25.0, *,
@@ -54,7 +46,7 @@ def host_vms(n_vms: int = 8, memory_gib: float = 8.0, dirty_rate_mib_s: float = 
 
 @functools.lru_cache(maxsize=64)
 def _drain(vms, link, settings, order):
-    return _drain_host()(list(vms), link, settings, order=order)
+    return drain_host(list(vms), link, settings, order=order)
 
 
 @functools.lru_cache(maxsize=32)
@@ -68,7 +60,7 @@ def concurrency_sweep(vms, link, settings, order, progress: bool = False):
     """
     from hvlab.sweep import sweep
 
-    return sweep(_drain_host(), {"settings.max_live_migrations":
+    return sweep(drain_host, {"settings.max_live_migrations":
                                  list(range(1, CONCURRENCY_SWEEP + 1))},
                  base={"vms": list(vms), "link": link, "settings": settings, "order": order},
                  progress=progress)
