@@ -204,10 +204,7 @@ def _drain_minutes(max_live: int):
     hv = _hv()
     vms = [hv.VM(name=f"vm{i}", memory_gib=8, dirty_rate_mib_s=30) for i in range(1, 7)]
     settings = dataclasses.replace(hv.WS2012, max_live_migrations=max_live)
-    drain_host = getattr(hv, "drain_host", None)
-    if drain_host is None:  # exported by hvlab once the drain model is complete
-        from hvlab.models.drain import drain_host
-    return drain_host(vms, hv.Link(gbps=1), settings).total_s / 60
+    return hv.drain_host(vms, hv.Link(gbps=1), settings).total_s / 60
 
 
 def _log_network_gib():
