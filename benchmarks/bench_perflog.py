@@ -69,7 +69,7 @@ def make_log(path: Path) -> float:
     """Write the big log with hv.write_perflog; return the time it took [s]."""
     import hvlab as hv
     rng = np.random.default_rng(2012)
-    values = np.round(rng.lognormal(4.0, 2.5, size=(ROWS, COLS)), 4)
+    values = np.round(rng.lognormal(4.0, 2.5, size=(ROWS, COLS)), 5)
     values[rng.random((ROWS, COLS)) < 0.25] = 0.0
     values[0, ::2] = np.nan           # rate counters have no first sample
     values[rng.random((ROWS, COLS)) < 0.001] = np.nan  # instances that come and go

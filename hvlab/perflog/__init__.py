@@ -21,6 +21,7 @@ from hvlab.perflog.simulate import (drain_to_frame, drain_to_perflog, multihost_
 
 __all__: list[str] = ["CounterPath", "parse_counter_path", "PerfLogError", "read_perflog",
                       "read_perflogs", "write_perflog", "find_migrations", "estimate",
-                      "select", "describe", "label", "catalogue", "CounterInfo", "Estimate",
+                      "select", "describe", "label", "catalogue", "counter_table", "CounterInfo",
+                      "Estimate",
                       "result_to_frame", "result_to_perflog", "drain_to_frame",
                       "drain_to_perflog", "multihost_drain_to_perflog"]
