@@ -178,7 +178,11 @@ class FairSharePipe:
 
     def _on_timer(self) -> None:
         self._advance()
-        done = [f for f in self.flows if f.remaining <= f.rate * _EPS_S + 1e-6]
+        # Tolerance relative to the clock: far into a long run (a drain of thousands of VMs
+        # lasts days) a flow's last bytes can take less than one float step of the clock, and
+        # an absolute tolerance would reschedule the timer at the same instant forever.
+        tol_s = max(_EPS_S, abs(self.env.now()) * 1e-12)
+        done = [f for f in self.flows if f.remaining <= f.rate * tol_s + 1e-6]
         if not done:  # woken early by rounding: just reschedule
             self._reallocate()
             return

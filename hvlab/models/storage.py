@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import salabim as sim
 
-from hvlab.models._des import _EPS_S, FairSharePipe, new_environment
+from hvlab.models._des import FairSharePipe, new_environment
 from hvlab.params import MIB, VM, Storage
 
 COPY_IO_BYTES = 1 * MIB
@@ -502,25 +502,6 @@ class SharedResources(FairSharePipe):
                        else min(1.0, room / r.offered))
         for s in self.tracked.values():
             s.scale = min((r.scale for r, _ in s.uses), default=1.0)
-
-    def _on_timer(self) -> None:
-        """As `FairSharePipe._on_timer`, with a completion tolerance relative to the clock:
-        far into a long run (a drain of thousands of VMs lasts days of simulated time) a
-        flow's last bytes can take less than one float step of the clock, and an absolute
-        tolerance then reschedules the timer at the same instant again and again."""
-        self._advance()
-        tol_s = max(_EPS_S, abs(self.env.now()) * 1e-12)
-        done = [f for f in self.flows if f.remaining <= f.rate * tol_s + 1e-6]
-        if not done:  # woken early by rounding: just reschedule
-            self._reallocate()
-            return
-        for f in done:
-            self.moved_bytes += f.remaining  # the rounding residue is part of the flow
-            f.remaining = 0.0
-            self.flows.remove(f)
-        self._reallocate()
-        for f in done:
-            f.owner.activate()
 
     def _reallocate(self) -> None:
         self._allocate()
