@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import hvlab.perflog.read as read_mod
+import hvlab.perflog._values as read_mod
 from hvlab import PerfLogError, read_perflog
 
 DATA = Path(__file__).parent / "data"

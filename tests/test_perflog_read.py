@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import hvlab as hv
-import hvlab.perflog.read as read_mod
+import hvlab.perflog._values as read_mod
 
 DATA = Path(__file__).parent / "data"
 LM = ("HV01", "Hyper-V VM Live Migration", "sql01:VM Live Migration")

@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from hvlab.perflog._cells import BAD, MISSING, NUMERIC, PerfLogError, classify, split_fields
+from hvlab.perflog._cells import BAD, NUMERIC, PerfLogError, classify, split_fields
 from hvlab.perflog._encoding import choose_codepage
 from hvlab.perflog.paths import lenient_counter_path, path_matcher
 
@@ -68,7 +68,7 @@ def _choose_format(stamps: list[str], warnings: list) -> tuple[pd.DatetimeIndex,
 
 
 def read_longform(src, bom_len, decode_as, reported, *, tz, dtype, errors, counters, warnings):
-    from hvlab.perflog.read import _interval, _localise
+    from hvlab.perflog._times import interval_s, localise
     fh = src.open(bom_len)
     try:
         raw = fh.read()
@@ -213,7 +213,7 @@ def read_longform(src, bom_len, decode_as, reported, *, tz, dtype, errors, count
             index_all[first_row[k]]) else np.datetime64("NaT") for k in range(len(row_of))],
             dtype="datetime64[ns]")
     index = pd.DatetimeIndex(times, name="time")
-    index = _localise(index, tz, None, None, src.name, warnings)
+    index = localise(index, tz, None, None, src.name, warnings)
     keys = [cps[p].key for p in order]
     from hvlab.perflog.read import _unique_columns
     columns, dups = _unique_columns(keys, order, warnings)
@@ -224,7 +224,7 @@ def read_longform(src, bom_len, decode_as, reported, *, tz, dtype, errors, count
         "encoding": reported or enc, "rows": int(df.shape[0]), "columns": int(df.shape[1]),
         "numeric_cells": int(numeric), "missing_cells": int(n_cells - numeric - bad),
         "bad_cells": int(bad), "absent_cells": int(n_cells - int(filled.sum())),
-        "extra_cells": 0, "interval_s": _interval(df.index),
+        "extra_cells": 0, "interval_s": interval_s(df.index),
         "start": df.index.min() if df.index.notna().any() else None,
         "end": df.index.max() if df.index.notna().any() else None,
         "paths": list(order), "file_counters": len(cps), "duplicate_paths": dups,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hvlab.perflog._cells import BAD, MISSING, NUMERIC, classify, split_fields
+from hvlab.perflog._cells import MISSING, NUMERIC, classify, split_fields
 
 CHUNK_BYTES = 8 << 20
 KEEP_EXAMPLES = 20

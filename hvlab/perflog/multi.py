@@ -150,7 +150,7 @@ def read_perflogs(paths_or_glob, *, engine: str = "pandas", **read_kwargs):
         out = pd.DataFrame(columns=union)
     for f, m in zip(files, metas):
         warnings.extend(f"{os.path.basename(f)}: {w}" for w in m["warnings"])
-    from hvlab.perflog.read import _interval
+    from hvlab.perflog._times import interval_s
     valid = out.index[~out.index.isna()]
     return out, {
         "files": files, "rows": int(out.shape[0]), "columns": int(out.shape[1]),
@@ -160,7 +160,7 @@ def read_perflogs(paths_or_glob, *, engine: str = "pandas", **read_kwargs):
         "absent_cells": sum(m["absent_cells"] for m in metas) + fill,
         "start": valid.min() if len(valid) else None,
         "end": valid.max() if len(valid) else None,
-        "interval_s": _interval(out.index) if len(metas) == 1 else _median_interval(metas),
+        "interval_s": interval_s(out.index) if len(metas) == 1 else _median_interval(metas),
         "timezone": None if zone is None else str(zone),
         "paths": [_flat(k) for k in union], "warnings": warnings, "file_metadata": metas,
     }

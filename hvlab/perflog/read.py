@@ -14,9 +14,7 @@ cell where it cannot, which is where a bad cell's exact line and column come fro
 """
 from __future__ import annotations
 
-import datetime as _dt
 import io
-import math
 import os
 import re
 from collections import Counter
@@ -26,22 +24,17 @@ import pandas as pd
 
 from hvlab.perflog._cells import PerfLogError, split_fields
 from hvlab.perflog._encoding import (choose_codepage, looks_utf16, normalise, sniff_bom)
-from hvlab.perflog._scan import Tally, data_lines, filtered_body, scan_body
-from hvlab.perflog.paths import LEVELS, CounterPath, lenient_counter_path, path_matcher
+from hvlab.perflog import _values as _v
+from hvlab.perflog._scan import scan_body
+from hvlab.perflog._times import interval_s, time_index
+from hvlab.perflog.paths import LEVELS, lenient_counter_path, path_matcher
 
 __all__ = ["read_perflog", "PerfLogError"]
 
 _HEADER_CELL = re.compile(
     r"\s*\(PDH-(CSV|TSV)\s+([0-9.]+)\)\s*(?:\((.*)\)\s*\(\s*([+-]?\d+)\s*\))?\s*", re.S)
-_STAMP_FORMATS = ("%m/%d/%Y %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
-                  "%m/%d/%Y %I:%M:%S %p", "ISO8601")
 _MAX_WARN = 10
 _EXTRACT_MAX = 16  # up to this many selected counters are cut out during the scan
-# Which value parser runs: "auto" (pandas, or cutting cells out for a few counters);
-# tests set "careful" (cell by cell only) or "extract" (cut out always) to compare them.
-_PATH = "auto"
-_SMALL_CELLS = 2000  # fewer cells than this: parsed cell by cell (pandas' overhead is larger)
-_BLOCK_CELLS = 1_000_000  # cells per block when a file is parsed again block by block
 
 
 class _Src:
@@ -338,8 +331,8 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
                 "timezone": timezone, "bias_min": bias, "encoding": reported or enc,
                 "paths": [file_paths[c - 1] for c in sel],
                 "keys": [cps[c - 1].key for c in sel], "warnings": warnings}
-    extract = sel if _PATH in ("auto", "extract") and sel and (
-        _PATH == "extract" or (counters is not None and len(sel) <= _EXTRACT_MAX
+    extract = sel if _v._PATH in ("auto", "extract") and sel and (
+        _v._PATH == "extract" or (counters is not None and len(sel) <= _EXTRACT_MAX
                                and len(sel) * 8 <= ncols - 1)) else None
     fh = src.open(body_offset)
     try:
@@ -375,10 +368,11 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     if extract is not None:
         values, tally = scan.values, scan.tally
     else:
-        values, tally = _values(src, body_offset, scan, sel, ncols, bdelim, dtype, errors)
+        values, tally = _v.parse_values(src, body_offset, scan, sel, ncols, bdelim, dtype,
+                                        errors)
     sel_paths = {c: file_paths[c - 1] for c in sel}
     if tally.must_stop:
-        raise _stop_error(src.name, tally, sel_paths, text_enc, ncols)
+        raise _v.stop_error(src.name, tally, sel_paths, text_enc, ncols)
 
     header_cell = cells[0]
     version, timezone, bias, has_zone = parse_header_cell(header_cell, warnings)
@@ -388,7 +382,7 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     else:
         fmt = "pdh-tsv" if tsv else "pdh-csv"
 
-    index, bad_times = _time_index(scan.stamps, scan.data_lines, src.name, errors, timezone,
+    index, bad_times = time_index(scan.stamps, scan.data_lines, src.name, errors, timezone,
                                    bias, tz, warnings)
     keys = [cps[c - 1].key for c in sel]
     columns, dups = _unique_columns(keys, [file_paths[c - 1] for c in sel], warnings)
@@ -466,229 +460,6 @@ def _final_encoding(enc, header, scan, console, warnings):
     return page
 
 
-def _values(src, body_offset, scan, sel, ncols, bdelim, dtype, errors):
-    """(values array, Tally): pandas in one go, else block by block."""
-    n, k = len(scan.data_lines), len(sel)
-    tally = Tally(errors=errors, cut_line=scan.cut_line)
-    if k == 0 or n == 0:
-        return np.empty((n, k), dtype=dtype), tally
-    # every line has the header's field count, and either every field is quoted or none is
-    # (so no quoted delimiter can change a line's field count behind the counts' back)
-    regular = (scan.delimiters == n * (ncols - 1) and scan.first_delims == ncols - 1
-               and (scan.irregular == 0 if k < ncols - 1 else True)
-               and scan.quotes in (0, 2 * ncols * n))
-    if regular and scan.cut_line is None and _PATH == "auto" and n * k >= _SMALL_CELLS:
-        fh = src.open(body_offset)
-        try:
-            body = (filtered_body(fh, scan.cut_dropped)
-                    if scan.other_lines or scan.cut_dropped else fh)
-            values = _pandas(body, sel, ncols, bdelim, dtype)
-        except Exception:  # noqa: BLE001 - any failure: the careful path will say what is wrong
-            values = None
-        finally:
-            fh.close()
-        if values is not None and values.shape == (n, k):
-            missing = int(np.count_nonzero(np.isnan(values)))
-            tally.missing, tally.numeric = missing, n * k - missing
-            return values, tally
-    return _blockwise(src, body_offset, scan, sel, ncols, bdelim, dtype, tally)
-
-
-def _pandas(body, sel, ncols, bdelim, dtype) -> np.ndarray:
-    """Values of the fields `sel` by pandas' C parser (NaN for " " and empty cells).
-
-    Reading every field (index_col=0 takes the timestamps) makes pandas raise on a line with
-    more fields than the first; with `usecols` it would drop them silently, so a subset is
-    only read this way after the scan has checked every line's field count."""
-    common = dict(sep=bdelim.decode(), header=None, names=list(range(ncols)),
-                  na_values=[" ", ""], keep_default_na=False, engine="c", quotechar='"',
-                  skip_blank_lines=True, encoding="utf-8")
-    if len(sel) == ncols - 1:
-        frame = pd.read_csv(body, index_col=0, dtype={c: dtype for c in sel}, **common)
-    else:
-        frame = pd.read_csv(body, usecols=sel, dtype=dtype, index_col=False, **common)
-    if list(frame.columns) != list(sel):
-        frame = frame[sel]
-    return frame.to_numpy(dtype=dtype)
-
-
-def _blockwise(src, body_offset, scan, sel, ncols, bdelim, dtype, tally):
-    n, k = len(scan.data_lines), len(sel)
-    out = np.full((n, k), np.nan, dtype=dtype)
-    per_block = max(1, _BLOCK_CELLS // max(ncols, 1))
-    sdelim = bdelim.decode()
-    sel_arr = np.asarray(sel)
-    pos = 0
-    block: list[bytes] = []
-
-    def flush():
-        nonlocal pos
-        rows = len(block)
-        nos = scan.data_lines[pos:pos + rows]
-        joined = b"\n".join(block)
-        done = False
-        if (_PATH == "auto" and rows * k >= _SMALL_CELLS and all(ln.count(bdelim) == ncols - 1
-                                    and ln.count(b'"') in (0, 2 * ncols) for ln in block)
-                and b"\0" not in joined
-                and b"\r" not in joined and not (tally.cut_line and nos[-1] == tally.cut_line)):
-            try:
-                vals = _pandas(io.BytesIO(joined), sel, ncols, bdelim, dtype)
-                if vals.shape == (rows, k):
-                    out[pos:pos + rows] = vals
-                    missing = int(np.count_nonzero(np.isnan(vals)))
-                    tally.missing += missing
-                    tally.numeric += rows * k - missing
-                    done = True
-            except Exception:  # noqa: BLE001 - parse those lines carefully instead
-                pass
-        if not done:
-            for i, line in enumerate(block):
-                tally.careful_row(line.decode("latin-1"), nos[i], sel_arr, ncols,
-                                  out[pos + i], sdelim)
-                if tally.must_stop:
-                    break
-        pos += rows
-        block.clear()
-
-    fh = src.open(body_offset)
-    try:
-        for line, is_data in data_lines(fh, bdelim, drop_cut=scan.cut_dropped):
-            if not is_data:
-                continue
-            block.append(line)
-            if len(block) >= per_block:
-                flush()
-                if tally.must_stop:
-                    return out, tally
-        if block:
-            flush()
-    finally:
-        fh.close()
-    return out, tally
-
-
-def _stop_error(name, tally, sel_paths, text_enc, ncols) -> PerfLogError:
-    if tally.bad_examples:
-        line, col, text = tally.bad_examples[0]
-        path = sel_paths.get(col - 1, "")
-        shown = text.encode("latin-1", "replace").decode(text_enc, "replace")
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
-        return PerfLogError(
-            f'{name} line {line}, column {col} ("{path}"): "{shown}" is not a number; '
-            "pass errors='coerce' to read such cells as NaN (counted in "
-            "metadata['bad_cells'])")
-    line, nf = tally.long_examples[0]
-    return PerfLogError(
-        f"{name} line {line}: {nf} fields, but the header has {ncols} columns (a damaged or "
-        "ragged line); pass errors='coerce' to drop the surplus fields "
-        "(counted in metadata['extra_cells'])")
-
-
-_DIGITS = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
-_SEPARATORS = {2: "/", 5: "/", 10: " ", 13: ":", 16: ":", 19: "."}
-
-
-def _pdh_times(stamps) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised parse of PDH's ``MM/DD/YYYY HH:MM:SS.fff``: (datetime64[ns] array with NaT
-    where the text is not in that exact form or not a real time, mask of the parsed)."""
-    n = len(stamps)
-    parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    lens = np.fromiter((len(x) for x in stamps), dtype=np.int64, count=n)
-    cand = np.flatnonzero(lens == 23)
-    ok = np.zeros(n, bool)
-    if not len(cand):
-        return parsed, ok
-    a = np.array(stamps[cand].tolist(), dtype="U23").view(np.uint32).reshape(-1, 23)
-    d = a[:, _DIGITS].astype(np.int64) - 48
-    good = ((d >= 0) & (d <= 9)).all(axis=1)
-    for col, ch in _SEPARATORS.items():
-        good &= a[:, col] == ord(ch)
-    mon = d[:, 0] * 10 + d[:, 1]
-    day = d[:, 2] * 10 + d[:, 3]
-    year = d[:, 4] * 1000 + d[:, 5] * 100 + d[:, 6] * 10 + d[:, 7]
-    hour, minute = d[:, 8] * 10 + d[:, 9], d[:, 10] * 10 + d[:, 11]
-    sec, ms = d[:, 12] * 10 + d[:, 13], d[:, 14] * 100 + d[:, 15] * 10 + d[:, 16]
-    good &= (mon >= 1) & (mon <= 12) & (day >= 1) & (hour < 24) & (minute < 60) & (sec < 60)
-    good &= (year >= 1678) & (year <= 2261)  # what datetime64[ns] can hold
-    months = np.where(good, (year - 1970) * 12 + mon - 1, 0).astype("datetime64[M]")
-    month_len = ((months + 1).astype("datetime64[D]") - months.astype("datetime64[D]"))
-    good &= day <= month_len.astype(np.int64)
-    days = months.astype("datetime64[D]").astype(np.int64) + day - 1
-    ns = (days * 86400 + (hour * 60 + minute) * 60 + sec) * 10**9 + ms * 10**6
-    parsed[cand[good]] = ns[good].astype("datetime64[ns]")
-    ok[cand[good]] = True
-    return parsed, ok
-
-
-def _time_index(stamps, lines, name, errors, timezone, bias, tz, warnings):
-    n = len(stamps)
-    if n == 0:
-        idx = pd.DatetimeIndex([], dtype="datetime64[ns]", name="time")
-    else:
-        parsed, ok = _pdh_times(stamps)
-        todo = ~ok
-        lo, hi = np.datetime64("1678-01-01"), np.datetime64("2261-12-31")
-        for fmt in _STAMP_FORMATS if todo.any() else ():
-            try:
-                part = pd.to_datetime(stamps[todo], format=fmt, errors="coerce")
-                if part.tz is not None:
-                    part = part.tz_localize(None)
-                vals = np.asarray(part.to_numpy())
-                got = ~np.isnat(vals) & (vals >= lo) & (vals <= hi)
-                if got.any():
-                    where = np.flatnonzero(todo)[got]
-                    parsed[where] = vals[got].astype("datetime64[ns]")
-                    todo[where] = False
-            except (ValueError, TypeError, OverflowError):  # mixed ISO offsets, out of range
-                continue
-            if not todo.any():
-                break
-        idx = pd.DatetimeIndex(parsed, name="time")
-    bad = int(idx.isna().sum())
-    if bad:
-        first = int(np.flatnonzero(idx.isna())[0])
-        if errors == "raise":
-            raise PerfLogError(
-                f"{name} line {int(lines[first])}, column 1: {str(stamps[first])!r:.60} is "
-                "not a timestamp (expected MM/DD/YYYY HH:MM:SS.fff); pass errors='coerce' to "
-                "read it as NaT (counted in metadata['bad_times'])")
-        warnings.append(f"{bad} timestamps could not be read and are NaT (first at line "
-                        f"{int(lines[first])}: {str(stamps[first])!r:.60})")
-    idx = _localise(idx, tz, timezone, bias, name, warnings)
-    return idx.rename("time"), bad
-
-
-def _localise(idx, tz, timezone, bias, name, warnings):
-    """Wall-clock index -> tz-aware: in `tz` when given, else at the header's fixed bias."""
-    if tz is not None:
-        try:
-            idx = idx.tz_localize(tz, ambiguous="infer", nonexistent="raise")
-        except Exception as exc:  # noqa: BLE001 - pandas/zoneinfo raise several kinds
-            raise PerfLogError(
-                f"{name}: the wall-clock times cannot be placed in tz={tz!r}: {exc}. The "
-                "times may not be from that zone; omit tz= to use the header's bias") from None
-        if bias is not None and len(idx) and not pd.isna(idx[0]):
-            off = idx[0].utcoffset()
-            if off is not None and int(off.total_seconds() // 60) != -bias:
-                warnings.append(f"tz={tz!r} puts the first sample at UTC offset {off}; the "
-                                f"header's bias {bias} min says {-bias} min")
-    elif bias is not None:
-        offset = _dt.timedelta(minutes=-bias)
-        zone = _dt.timezone(offset, timezone) if timezone else _dt.timezone(offset)
-        idx = idx.tz_localize(zone)
-    return idx
-
-
-def _interval(index) -> float | None:
-    """Median step between valid sample times [s] (None with fewer than 2)."""
-    valid = index[~index.isna()]
-    if len(valid) < 2:
-        return None
-    naive = valid.tz_convert(None) if valid.tz is not None else valid
-    steps = np.diff(naive.asi8)
-    return float(np.median(steps)) * pd.Timedelta(1, unit=naive.unit).total_seconds()
-
-
 def _multiindex(keys) -> pd.MultiIndex:
     """MultiIndex (host, object, instance, counter) from key tuples, levels in order of
     appearance (built directly: from_tuples' factorising costs ~10 ms even for ten keys)."""
@@ -745,7 +516,7 @@ def _warn_lines(tally, scan, warnings, text_enc, name):
 def _metadata(*, fmt, version, timezone, bias, enc, df, tally, paths, file_counters, dups, scan,
               bad_times, warnings, name, header_cell, sel_paths, text_enc, pre):
     valid = df.index[~df.index.isna()]
-    interval = _interval(df.index)
+    interval = interval_s(df.index)
     return {
         "format": fmt, "version": version, "timezone": timezone, "bias_min": bias,
         "encoding": enc, "rows": int(df.shape[0]), "columns": int(df.shape[1]),
