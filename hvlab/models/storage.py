@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import salabim as sim
 
-from hvlab.models._des import FairSharePipe, new_environment
+from hvlab.models._des import FairSharePipe, Flow, new_environment
 from hvlab.params import MIB, VM, Storage
 
 COPY_IO_BYTES = 1 * MIB
@@ -326,17 +326,13 @@ class Stream:
         return min((r.scale for r, _ in self.uses), default=1.0)
 
 
-class _MultiFlow:
-    __slots__ = ("owner", "total", "remaining", "cap", "rate", "tag", "started_s", "uses")
+class _MultiFlow(Flow):
+    """A `Flow` that also remembers which resources it crosses (and at what weight)."""
+
+    __slots__ = ("uses",)
 
     def __init__(self, owner, nbytes, cap, tag, started_s, uses):
-        self.owner = owner
-        self.total = float(nbytes)
-        self.remaining = float(nbytes)
-        self.cap = cap
-        self.rate = 0.0
-        self.tag = tag
-        self.started_s = started_s
+        super().__init__(owner, nbytes, cap, tag, started_s)
         self.uses = uses
 
 
