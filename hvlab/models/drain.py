@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from hvlab.models._des import new_environment
-from hvlab.models.live import Dirtier, precopy_notes, run_precopy, transfer_plan
+from hvlab.models.live import (Dirtier, pass_and_blackout, precopy_notes, precopy_phases,
+                               run_precopy, transfer_plan)
 from hvlab.models.shared_nothing import run_shared_nothing, shared_nothing_result
 from hvlab.models.smb import (DEFAULT_OPEN_FILES, check_open_files, handle_move_s,
                               pause_stream_in_blackout, smb_result)
@@ -293,12 +294,9 @@ def _memory_result(vm: VM, settings, plan, pool: SharedResources, log: dict,
     black0, end_rel = log["blackout_start_s"] - start_s, end - start_s
     timeline = pd.DataFrame({
         "network_mib_s": rate,
-        "pass": np.searchsorted(passes["start_s"].to_numpy(), t, "right").astype("int64"),
-        "blackout": (t >= black0) & (t < end_rel),
+        **pass_and_blackout(passes, t, black0, end_rel),
     }, index=pd.Index(t, name="time_s"))
-    mem0 = log["memory_start_s"] - start_s
-    phases = pd.DataFrame({"phase": ["setup", "memory", "blackout"],
-                           "start_s": [0.0, mem0, black0], "end_s": [mem0, black0, end_rel]})
+    phases = precopy_phases(log, start_s)
     return MigrationResult(
         kind="live", total_s=end_rel, downtime_s=end - log["blackout_start_s"],
         network_bytes=int(round(log["wire_bytes"])), storage_read_bytes=0,

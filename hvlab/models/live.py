@@ -254,19 +254,34 @@ def live_migration(vm: VM, link: Link, settings: MigrationSettings | None = None
     return _live_result("live", vm, settings, plan, pipe, log)
 
 
+def precopy_phases(log: dict, start_s: float = 0.0) -> pd.DataFrame:
+    """The setup / memory / blackout phase table of a `run_precopy` log, times measured from
+    `start_s` [s]."""
+    mem, black, end = (log[k] - start_s for k in ("memory_start_s", "blackout_start_s",
+                                                  "blackout_end_s"))
+    return pd.DataFrame({"phase": ["setup", "memory", "blackout"],
+                         "start_s": [0.0, mem, black], "end_s": [mem, black, end]})
+
+
+def pass_and_blackout(passes: pd.DataFrame, times, blackout_start_s: float,
+                      end_s: float) -> dict:
+    """Timeline columns `pass` (the pass running at each time, 0 before the first) and
+    `blackout` (bool) for change-point times [s]."""
+    times = np.asarray(times, dtype=float)
+    return {"pass": np.searchsorted(passes["start_s"].to_numpy(), times, "right").astype("int64"),
+            "blackout": (times >= blackout_start_s) & (times < end_s)}
+
+
 def _live_result(kind: str, vm: VM, settings: MigrationSettings, plan: TransferPlan,
                  pipe: FairSharePipe, log: dict, extra_notes: tuple = (),
                  details: dict | None = None) -> MigrationResult:
     end = log["blackout_end_s"]
-    phases = pd.DataFrame({
-        "phase": ["setup", "memory", "blackout"],
-        "start_s": [0.0, log["memory_start_s"], log["blackout_start_s"]],
-        "end_s": [log["memory_start_s"], log["blackout_start_s"], end],
-    })
+    phases = precopy_phases(log)
     passes = passes_frame(log["passes"])
     timeline = pipe_timeline(pipe, end)
-    timeline["pass"] = np.searchsorted(passes["start_s"].to_numpy(), timeline.index, "right")
-    timeline["blackout"] = (timeline.index >= log["blackout_start_s"]) & (timeline.index < end)
+    for column, values in pass_and_blackout(passes, timeline.index, log["blackout_start_s"],
+                                            end).items():
+        timeline[column] = values
     return MigrationResult(
         kind=kind, total_s=end, downtime_s=end - log["blackout_start_s"],
         network_bytes=int(round(log["wire_bytes"])), storage_read_bytes=0,

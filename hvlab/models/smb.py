@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from hvlab.models._des import new_environment
-from hvlab.models.live import Dirtier, precopy_notes, run_precopy, transfer_plan
+from hvlab.models.live import (Dirtier, pass_and_blackout, precopy_notes, precopy_phases,
+                               run_precopy, transfer_plan)
 from hvlab.models.storage import (MIN_COPY_FRAC, P95_FACTOR, SharedResources,
                                   array_latency_ms, fast_passes_frame, guest_demand_frac,
                                   history_rows, step_values)
@@ -192,13 +193,9 @@ def smb_result(vm, settings, plan, pool, log, share, *, open_files, handles_s, s
         "storage_mib_s": served * io_mib_s,
         "guest_latency_ms": np.where(served > 0, latency, np.nan),
         "array_util_frac": util,
-        "pass": np.searchsorted(passes["start_s"].to_numpy(), t, "right").astype("int64"),
-        "blackout": (t >= blackout_start) & (t < end_rel),
+        **pass_and_blackout(passes, t, blackout_start, end_rel),
     }, index=pd.Index(t, name="time_s"))
-    mem_start = log["memory_start_s"] - start_s
-    phases = pd.DataFrame({"phase": ["setup", "memory", "blackout"],
-                           "start_s": [0.0, mem_start, blackout_start],
-                           "end_s": [mem_start, blackout_start, end_rel]})
+    phases = precopy_phases(log, start_s)
     before = float(latency[0]) if len(latency) else float("nan")
     details = {
         "memory_rate_mib_s": plan.memory_rate_bytes_s / MIB,
