@@ -16,7 +16,7 @@ from hvlab.perflog.analysis import find_migrations
 from hvlab.params import (PRESETS, VM, WS2008R2, WS2012, WS2012R2, Link, MigrationSettings,
                           SmbShare, Storage, preset)
 from hvlab.results import DrainResult, MigrationResult
-from hvlab.sweep import sweep, sweep_fields
+from hvlab.sweeps import sweep, sweep_fields
 
 __version__ = "0.1.0"
 

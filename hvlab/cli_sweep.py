@@ -165,7 +165,7 @@ def compact(frame, input_columns) -> "object":
 
 
 def _run_sweep(args) -> int:
-    from hvlab.sweep import sweep, valid_fields
+    from hvlab.sweeps import sweep, valid_fields
 
     model, grid, base = build_sweep(args)
     if args.list_fields:
@@ -204,7 +204,7 @@ def _run_sweep(args) -> int:
 def register(subparsers) -> None:
     """Add `sweep` to the `hvlab` command."""
     from hvlab.params import PRESETS
-    from hvlab.sweep import MODEL_NAMES
+    from hvlab.sweeps import MODEL_NAMES
 
     p = subparsers.add_parser(
         "sweep", help="run a model over a grid of inputs",

@@ -11,7 +11,7 @@ import pytest
 
 import hvlab as hv
 from hvlab.cli_sweep import parse_grid_item, parse_values
-from hvlab.sweep import scenario_seeds
+from hvlab.sweeps import scenario_seeds
 
 # the "unique" dirtying model draws random numbers, so a wrong seed shows in the results
 UNIQUE = dataclasses.replace(hv.WS2012, dirty_model="unique")
@@ -389,7 +389,7 @@ def counting(vm, *, seed=0):
 
 
 def test_cache_runs_each_sweep_once():
-    from hvlab.sweep import clear_cache
+    from hvlab.sweeps import clear_cache
 
     clear_cache()
     CALLS.clear()

@@ -58,7 +58,7 @@ def concurrency_sweep(vms, link, settings, order, progress: bool = False):
     pandas.DataFrame
         ``settings.max_live_migrations``, total_s, downtime_max_s, not_converged, ...
     """
-    from hvlab.sweep import sweep
+    from hvlab.sweeps import sweep
 
     return sweep(drain_host, {"settings.max_live_migrations":
                                  list(range(1, CONCURRENCY_SWEEP + 1))},

@@ -40,9 +40,10 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from hvlab import analytic, models
 from hvlab.params import PRESETS, VM, WS2012, Link, MigrationSettings, SmbShare, Storage
 
-# short names accepted for `model`: name -> attribute of the hvlab package
+# short names accepted for `model`: name -> public name of the model function
 MODEL_NAMES = {
     "live": "live_migration",
     "quick": "quick_migration",
@@ -53,6 +54,15 @@ MODEL_NAMES = {
     "shared-nothing": "shared_nothing_migration",
     "drain": "drain_host",
     "precopy": "analytic.precopy",
+}
+_MODEL_FUNCTIONS = {
+    "live_migration": models.live_migration,
+    "quick_migration": models.quick_migration,
+    "smb_live_migration": models.smb_live_migration,
+    "storage_migration": models.storage_migration,
+    "shared_nothing_migration": models.shared_nothing_migration,
+    "drain_host": models.drain_host,
+    "analytic.precopy": analytic.precopy,
 }
 
 # a sensible object for a model parameter that has no default (or defaults to None)
@@ -86,20 +96,12 @@ def resolve_model(model) -> tuple[Callable, str]:
     if not isinstance(model, str):
         raise TypeError(f"model must be a function or a model name, got {type(model).__name__} "
                         f"{model!r:.80}")
-    import hvlab
-
     attr = MODEL_NAMES.get(model, model)
     valid = sorted(set(MODEL_NAMES) | set(MODEL_NAMES.values()))
     if attr not in MODEL_NAMES.values():
         raise ValueError(f"unknown model {model!r}; valid names: {', '.join(valid)} "
                          "(or pass the function itself)")
-    obj = hvlab
-    for part in attr.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            raise ValueError(f"model {model!r} needs hvlab.{attr}, which this version of hvlab "
-                             "does not have")
-    return obj, model
+    return _MODEL_FUNCTIONS[attr], model
 
 
 def _model_parameters(func: Callable) -> dict[str, inspect.Parameter]:
