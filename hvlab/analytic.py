@@ -1,7 +1,7 @@
 """Closed forms beside the simulations: what the discrete-event models must reproduce when
 nothing is shared and the workload is the default ("linear") one.
 
-Pre-copy as a geometric series (the default model of API.md). With memory M, writable working
+Pre-copy as a geometric series (the default "linear" workload model; docs/models.md). With memory M, writable working
 set W, memory transfer rate R and dirty rate d, let r = d / R (bytes dirtied per byte sent).
 Pass 1 sends M in M/R seconds and leaves D1 = min(r M, W) dirty. Each later pass sends what the
 previous one left: D_i = min(r D_{i-1}, W), which is r**(i-1) D1 when r < 1 and W when r >= 1
@@ -28,9 +28,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from hvlab.models.live import passes_frame, precopy_notes, transfer_plan
-from hvlab.params import MIB, VM, Link, MigrationSettings, Storage
-from hvlab.results import MigrationResult
+from hvlab.params import MIB, WS2012, VM, Link, MigrationSettings, Storage
+from hvlab.physics.transfer import transfer_plan
+from hvlab.results import MigrationResult, passes_frame
+from hvlab.sim.precopy import precopy_notes
+from hvlab.sim.records import MigrationRecord, PassRecord
 from hvlab.validate import check_type
 
 
@@ -95,8 +97,6 @@ def precopy(vm: VM, link: Link, settings: MigrationSettings | None = None) -> Mi
     MigrationResult
         kind "live", with passes, phases and a timeline built from the formulas.
     """
-    from hvlab.params import WS2012
-
     settings = WS2012 if settings is None else settings
     check_type("vm", vm, VM)
     check_type("link", link, Link)
@@ -115,10 +115,10 @@ def precopy(vm: VM, link: Link, settings: MigrationSettings | None = None) -> Mi
     final = cf["final_dirty_bytes"] + vm.state_mib * MIB
     black_start = settings.setup_s + cf["live_s"]
     total = black_start + cf["blackout_s"]
-    rows = [(int(k), a, b, c, d, c / plan.ratio, False)
+    rows = [PassRecord(int(k), a, b, c, d, c / plan.ratio, False)
             for k, a, b, c, d in zip(i, starts, ends, sent, dirty_after)]
-    rows.append((n + 1, black_start, black_start + final / rate, final, 0.0, final / plan.ratio,
-                 True))
+    rows.append(PassRecord(n + 1, black_start, black_start + final / rate, final, 0.0,
+                           final / plan.ratio, True))
     passes = passes_frame(rows)
     wire_rate = rate / plan.ratio / MIB
     times = [0.0, settings.setup_s, black_start + final / rate, total]
@@ -128,14 +128,14 @@ def precopy(vm: VM, link: Link, settings: MigrationSettings | None = None) -> Mi
     phases = pd.DataFrame({"phase": ["setup", "memory", "blackout"],
                            "start_s": [0.0, settings.setup_s, black_start],
                            "end_s": [settings.setup_s, black_start, total]})
-    log = {"passes": rows, "converged": cf["converged"]}
+    record = MigrationRecord(passes=rows, converged=cf["converged"])
     return MigrationResult(
         kind="live", total_s=total, downtime_s=cf["blackout_s"],
         network_bytes=int(round(cf["wire_bytes"])), storage_read_bytes=0, storage_write_bytes=0,
         converged=cf["converged"], passes=passes, phases=phases, timeline=timeline,
         vm_name=vm.name, transport=settings.transport,
         details={"memory_rate_mib_s": rate / MIB, "dirty_to_transfer_ratio": r},
-        notes=precopy_notes(vm, plan, settings, log))
+        notes=precopy_notes(vm, plan, settings, record))
 
 
 def quick(vm: VM, storage: Storage, settings: MigrationSettings | None = None) -> dict:
@@ -146,8 +146,6 @@ def quick(vm: VM, storage: Storage, settings: MigrationSettings | None = None) -
     dict
         save_s, ownership_s, restore_s, resume_s, downtime_s [s].
     """
-    from hvlab.params import WS2012
-
     settings = WS2012 if settings is None else settings
     state = float(vm.memory_bytes) + vm.state_mib * MIB
     parts = {"save_s": state / (storage.write_mib_s * MIB),

@@ -2,12 +2,21 @@
 
 No salabim object leaves a model: a result can be pickled, compared, and plotted without running
 anything again.
+
+Results are data and sit below everything that draws or writes them. `plot()` and
+`to_perflog()` are conveniences that call into higher layers (`hvlab.plotting`,
+`hvlab.perflog.simulate`); like pandas' ``DataFrame.plot`` finding its plotting backend, they
+look those modules up when called (`_call_layer_above`), so this module imports neither and no
+import cycle exists.
 """
 from __future__ import annotations
 
+import dataclasses
+import importlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 
 PASS_COLUMNS = ["pass", "start_s", "end_s", "sent_bytes", "dirty_bytes_after", "wire_bytes",
@@ -19,6 +28,28 @@ def empty_passes() -> pd.DataFrame:
     """An empty `passes` table with the documented columns."""
     dtypes = {"pass": "int64", "blackout": "bool"}
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "float64")) for c in PASS_COLUMNS})
+
+
+def passes_frame(rows, start_s: float = 0.0) -> pd.DataFrame:
+    """The `passes` table from pass rows (number, start_s, end_s, sent_bytes,
+    dirty_bytes_after, wire_bytes, blackout), times made relative to `start_s` [s]. Built
+    column-wise: a drain builds thousands."""
+    arr = np.array(rows, dtype=float).reshape(-1, len(PASS_COLUMNS))
+    return pd.DataFrame({
+        "pass": arr[:, 0].astype("int64"),
+        "start_s": arr[:, 1] - start_s,
+        "end_s": arr[:, 2] - start_s,
+        "sent_bytes": arr[:, 3],
+        "dirty_bytes_after": arr[:, 4],
+        "wire_bytes": arr[:, 5],
+        "blackout": arr[:, 6].astype(bool),
+    })
+
+
+def _call_layer_above(module: str, function: str, *args, **kwargs):
+    """Call `module.function` from a layer above the results (plotting, log writing), found
+    when called so that this module does not depend on it."""
+    return getattr(importlib.import_module(module), function)(*args, **kwargs)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -107,17 +138,13 @@ class MigrationResult:
 
     def plot(self, ax=None):
         """Phases as bands, network MiB/s over time, bytes per pass. Returns the main Axes."""
-        from hvlab.plotting import plot_migration
-
-        return plot_migration(self, ax=ax)
+        return _call_layer_above("hvlab.plotting", "plot_migration", self, ax=ax)
 
     def to_perflog(self, path, host: str = "HV01", start=None, interval_s: float = 1.0, **kwargs):
         """Write the PDH-CSV performance log a Hyper-V host would have recorded during this
         migration (see `hvlab.perflog.simulate`)."""
-        from hvlab.perflog.simulate import result_to_perflog
-
-        return result_to_perflog(self, path, host=host, start=start, interval_s=interval_s,
-                                 **kwargs)
+        return _call_layer_above("hvlab.perflog.simulate", "result_to_perflog", self, path,
+                                 host=host, start=start, interval_s=interval_s, **kwargs)
 
     def _repr_html_(self) -> str:
         return self.summary().to_frame().to_html()
@@ -164,16 +191,65 @@ class DrainResult:
 
     def plot(self, ax=None):
         """Gantt chart of the migrations with queueing, over the network rate. Returns Axes."""
-        from hvlab.plotting import plot_drain
-
-        return plot_drain(self, ax=ax)
+        return _call_layer_above("hvlab.plotting", "plot_drain", self, ax=ax)
 
     def to_perflog(self, path, host: str = "HV01", start=None, interval_s: float = 1.0,
                    **kwargs):
         """Write the PDH-CSV log the drained host would have recorded: every migration's Live
         Migration, network and storage counters (see `hvlab.perflog.simulate.drain_to_perflog`;
         `multihost_drain_to_perflog` writes the destinations' counters too)."""
-        from hvlab.perflog.simulate import drain_to_perflog
+        return _call_layer_above("hvlab.perflog.simulate", "drain_to_perflog", self, path,
+                                 host=host, start=start, interval_s=interval_s, **kwargs)
 
-        return drain_to_perflog(self, path, host=host, start=start, interval_s=interval_s,
-                                **kwargs)
+
+_LAZY_FIELDS = ("passes", "phases", "timeline", "details", "notes")
+
+
+def _lazy_field(name: str) -> property:
+    def get(self):
+        d = self.__dict__
+        if name in d["_lazy_values"]:
+            return d["_lazy_values"][name]
+        full = d.pop("_make")()  # build every frame of this result at once
+        for n in _LAZY_FIELDS:
+            d["_lazy_values"].setdefault(n, getattr(full, n))
+        return d["_lazy_values"][name]
+
+    def put(self, value):  # the frozen dataclass __init__ stores through here
+        if value is not None:
+            self.__dict__.setdefault("_lazy_values", {})[name] = value
+
+    return property(get, put, doc=f"{name} (built on first use)")
+
+
+def _plain_result(fields: dict) -> MigrationResult:
+    return MigrationResult(**fields)
+
+
+class LazyMigrationResult(MigrationResult):
+    """A `MigrationResult` whose passes, phases, timeline, details and notes are built the
+    first time one of them is read. A drain of thousands of VMs then does not pay for
+    thousands of DataFrames nobody looks at; it behaves as a plain MigrationResult in every
+    other way (and pickles as one)."""
+
+    passes = _lazy_field("passes")
+    phases = _lazy_field("phases")
+    timeline = _lazy_field("timeline")
+    details = _lazy_field("details")
+    notes = _lazy_field("notes")
+
+    def __init__(self, *args, _make=None, **fields):
+        self.__dict__["_lazy_values"] = {}
+        if _make is not None:
+            self.__dict__["_make"] = _make
+            for n in _LAZY_FIELDS:
+                fields.setdefault(n, None)
+        super().__init__(*args, **fields)
+
+    def __reduce__(self):
+        names = [f.name for f in dataclasses.fields(MigrationResult)]
+        return (_plain_result, ({n: getattr(self, n) for n in names},))
+
+
+__all__ = ["MigrationResult", "DrainResult", "LazyMigrationResult", "PASS_COLUMNS",
+           "PHASE_COLUMNS", "empty_passes", "passes_frame"]

@@ -30,25 +30,29 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
+import math
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
-
-from hvlab.models._des import new_environment
-from hvlab.models.live import (Dirtier, pass_and_blackout, precopy_notes, precopy_phases,
-                               run_precopy, transfer_plan)
-from hvlab.models.shared_nothing import run_shared_nothing, shared_nothing_result
-from hvlab.models.smb import (DEFAULT_OPEN_FILES, check_open_files, handle_move_s,
-                              pause_stream_in_blackout, smb_result)
-from hvlab.models.storage import (MIN_COPY_FRAC, SharedResources, fast_passes_frame,
-                                  guest_demand_frac, history_rows, step_values)
-from hvlab.models.storage_migration import StorageMove, check_rate_cap
-from hvlab.params import GIB, MIB, VM, Link, MigrationSettings, SmbShare, Storage
-from hvlab.results import DrainResult, MigrationResult
-from hvlab.validate import check_seed, check_type
-
 import salabim as sim
+
+from hvlab.params import GIB, MIB, WS2012, VM, Link, MigrationSettings, SmbShare, Storage
+from hvlab.physics.dirtying import Dirtier
+from hvlab.physics.series import step_values
+from hvlab.physics.storage_io import guest_demand_frac
+from hvlab.physics.transfer import transfer_plan
+from hvlab.results import DrainResult, LazyMigrationResult
+from hvlab.sim.copy_then_precopy import run_shared_nothing, shared_nothing_result
+from hvlab.sim.environment import new_environment
+from hvlab.sim.handles import (DEFAULT_OPEN_FILES, check_open_files, handle_move_s,
+                               smb_live_result)
+from hvlab.sim.precopy import memory_result, run_precopy
+from hvlab.sim.records import MigrationRecord
+from hvlab.sim.sharing import SharedResources
+from hvlab.sim.storage_copy import MIN_COPY_FRAC, StorageMove, check_rate_cap
+from hvlab.validate import check_seed, check_type
 
 ORDERS = ("given", "smallest_first", "largest_first", "least_dirty_first")
 """Queue order policies of `drain_host`."""
@@ -58,6 +62,32 @@ KIND_OF_STORAGE = {"shared": "live", "smb": "smb_live", "local": "shared_nothing
 MIGRATION_COLUMNS = ["vm", "kind", "queued_s", "start_s", "end_s", "downtime_s",
                      "network_bytes", "converged", "passes", "storage_read_bytes",
                      "storage_write_bytes", "wait_s", "duration_s", "memory_gib", "storage_gib"]
+
+
+@dataclass(slots=True, eq=False)
+class DrainEntry:
+    """One VM's place in a drain: what runs for it and what it did.
+
+    Attributes
+    ----------
+    vm : VM
+        The VM.
+    record : MigrationRecord
+        Its migration, filled in by the fragments.
+    dirtier : Dirtier
+        Its guest's memory writes (own random stream).
+    move : StorageMove or None
+        Its storage move (local VMs only).
+    start_s, end_s : float
+        When its migration started and ended [s, from the start of the drain].
+    """
+
+    vm: VM
+    record: MigrationRecord
+    dirtier: Dirtier
+    move: StorageMove | None = None
+    start_s: float = math.inf
+    end_s: float = math.inf
 
 
 def bytes_to_move(vm: VM) -> float:
@@ -161,8 +191,6 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
         Unknown order (the valid ones listed), duplicate VM names, local files that do not
         fit `target`.
     """
-    from hvlab.params import WS2012
-
     settings = WS2012 if settings is None else settings
     vms = _check_vms(vms)
     check_type("link", link, Link)
@@ -210,25 +238,25 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
         io = (vm.disk_read_mib_s + vm.disk_write_mib_s) * MIB
         return {"share": guest_demand_frac(vm, share.storage), share_link: io}
 
-    records: list[dict] = []
+    entries: list[DrainEntry] = []
     for vm, rng in zip(queue, rngs):
-        rec = {"vm": vm, "log": {}, "dirtier": Dirtier(vm, settings.dirty_model, rng)}
+        entry = DrainEntry(vm, MigrationRecord(), Dirtier(vm, settings.dirty_model, rng))
         if vm.storage == "local":
-            rec["move"] = StorageMove(pool, vm, source=source, target=target,
-                                      src_key="source", tgt_key="target",
-                                      copy_links=("link",), mirror_links=("link",),
-                                      cap_bytes_s=cap)
-            rec["move"].guest_on_source()
+            entry.move = StorageMove(pool, vm, source=source, target=target,
+                                     src_key="source", tgt_key="target",
+                                     copy_links=("link",), mirror_links=("link",),
+                                     cap_bytes_s=cap)
+            entry.move.guest_on_source()
         elif vm.storage == "smb":
             pool.add_stream(("guest", vm.name), 1.0, smb_weights(vm))
-        records.append(rec)
+        entries.append(entry)
     # The queue, split so that picking the next VM is O(1): a VM that moves storage needs a
     # storage slot too; when none is free the first VM that needs none goes ahead (as
     # salabim's own Resource queue does: a request that cannot be honoured does not block
     # the ones behind it).
-    movers = collections.deque(r for r in records if r["vm"].storage == "local")
-    others = collections.deque(r for r in records if r["vm"].storage != "local")
-    position = {id(r): i for i, r in enumerate(records)}
+    movers = collections.deque(e for e in entries if e.vm.storage == "local")
+    others = collections.deque(e for e in entries if e.vm.storage != "local")
+    position = {id(e): i for i, e in enumerate(entries)}
 
     def take_next():
         storage_free = storage_slots.available_quantity() >= 1
@@ -244,175 +272,103 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
 
         def process(self):
             while movers or others:
-                rec = take_next()
-                if rec is None:  # only storage moves left and every storage slot taken
+                entry = take_next()
+                if entry is None:  # only storage moves left and every storage slot taken
                     yield self.request(storage_slots)
                     if not movers:  # another worker took the last one meanwhile
                         self.release()
                         continue
-                    rec = movers.popleft()
-                elif rec["vm"].storage == "local":
+                    entry = movers.popleft()
+                elif entry.vm.storage == "local":
                     yield self.request(storage_slots)
                 yield self.request(live_slots)
-                yield from self.migrate(rec)
+                yield from self.migrate(entry)
                 self.release()
 
-        def migrate(self, rec):
-            vm, log = rec["vm"], rec["log"]
-            rec["start_s"] = env.now()
+        def migrate(self, entry: DrainEntry):
+            vm, record = entry.vm, entry.record
+            entry.start_s = env.now()
             yield self.hold(settings.setup_s)
             if vm.storage == "local":
-                yield from run_shared_nothing(self, vm, pool, plan, settings, rec["dirtier"],
-                                              rec["move"], log)
+                yield from run_shared_nothing(self, vm, pool, plan, settings, entry.dirtier,
+                                              entry.move, record)
             elif vm.storage == "smb":
                 key = ("guest", vm.name)
-                yield from pause_stream_in_blackout(
-                    run_precopy(self, vm, pool, plan, smb_settings, rec["dirtier"], log,
-                                blackout_extra_s=handles_s), pool, log, key)
+                # the paused VM does no I/O to the share; it resumes on the destination
+                yield from run_precopy(self, vm, pool, plan, smb_settings, entry.dirtier,
+                                       record, blackout_extra_s=handles_s,
+                                       on_blackout=lambda: pool.remove_stream(key))
                 pool.add_stream(key, 1.0, smb_weights(vm))
             else:
-                yield from run_precopy(self, vm, pool, plan, settings, rec["dirtier"], log)
-            rec["end_s"] = log.get("end_s", env.now())
+                yield from run_precopy(self, vm, pool, plan, settings, entry.dirtier, record)
+            entry.end_s = env.now()
 
-    for _ in range(min(settings.max_live_migrations, len(records))):
+    for _ in range(min(settings.max_live_migrations, len(entries))):
         Worker(env=env, name="slot")
     env.run()
-    return _drain_result(records, pool, plan, settings, share, open_files, handles_s,
+    return _drain_result(entries, pool, plan, settings, share, open_files, handles_s,
                          same_network, order)
 
 
 # --------------------------------------------------------------------------------------------
-def _memory_result(vm: VM, settings, plan, pool: SharedResources, log: dict,
-                   start_s: float) -> MigrationResult:
-    """A live migration's result from a drain run, times relative to its start."""
-    end = log["blackout_end_s"]
-    rows = history_rows(pool, start_s, end)
-    t = np.array([h[0] for h in rows]) - start_s
-    rate = np.array([h[2].get(vm.name, 0.0) for h in rows]) / MIB
-    rate[-1] = 0.0
-    passes = fast_passes_frame(log["passes"], start_s)
-    black0, end_rel = log["blackout_start_s"] - start_s, end - start_s
-    timeline = pd.DataFrame({
-        "network_mib_s": rate,
-        **pass_and_blackout(passes, t, black0, end_rel),
-    }, index=pd.Index(t, name="time_s"))
-    phases = precopy_phases(log, start_s)
-    return MigrationResult(
-        kind="live", total_s=end_rel, downtime_s=end - log["blackout_start_s"],
-        network_bytes=int(round(log["wire_bytes"])), storage_read_bytes=0,
-        storage_write_bytes=0, converged=log["converged"], passes=passes, phases=phases,
-        timeline=timeline, vm_name=vm.name, transport=settings.transport,
-        details={"memory_rate_mib_s": plan.memory_rate_bytes_s / MIB},
-        notes=precopy_notes(vm, plan, settings, log))
-
-
-_LAZY_FIELDS = ("passes", "phases", "timeline", "details", "notes")
-
-
-def _lazy_field(name: str) -> property:
-    def get(self):
-        d = self.__dict__
-        if name in d["_lazy_values"]:
-            return d["_lazy_values"][name]
-        full = d.pop("_make")()  # build every frame of this result at once
-        for n in _LAZY_FIELDS:
-            d["_lazy_values"].setdefault(n, getattr(full, n))
-        return d["_lazy_values"][name]
-
-    def put(self, value):  # the frozen dataclass __init__ stores through here
-        if value is not None:
-            self.__dict__.setdefault("_lazy_values", {})[name] = value
-
-    return property(get, put, doc=f"{name} (built on first use)")
-
-
-def _plain_result(fields: dict) -> MigrationResult:
-    return MigrationResult(**fields)
-
-
-class LazyMigrationResult(MigrationResult):
-    """A `MigrationResult` whose passes, phases, timeline, details and notes are built the
-    first time one of them is read. A drain of thousands of VMs then does not pay for
-    thousands of DataFrames nobody looks at; it behaves as a plain MigrationResult in every
-    other way (and pickles as one)."""
-
-    passes = _lazy_field("passes")
-    phases = _lazy_field("phases")
-    timeline = _lazy_field("timeline")
-    details = _lazy_field("details")
-    notes = _lazy_field("notes")
-
-    def __init__(self, *args, _make=None, **fields):
-        self.__dict__["_lazy_values"] = {}
-        if _make is not None:
-            self.__dict__["_make"] = _make
-            for n in _LAZY_FIELDS:
-                fields.setdefault(n, None)
-        super().__init__(*args, **fields)
-
-    def __reduce__(self):
-        names = [f.name for f in dataclasses.fields(MigrationResult)]
-        return (_plain_result, ({n: getattr(self, n) for n in names},))
-
-
-def _lazy_result(rec: dict, kind: str, make) -> LazyMigrationResult:
-    """The cheap fields now, from the run's logs; the frames when first read."""
-    vm, log, start = rec["vm"], rec["log"], rec["start_s"]
+def _lazy_result(entry: DrainEntry, kind: str, transport: str, make) -> LazyMigrationResult:
+    """The cheap fields now, from the run's records; the frames when first read."""
+    record = entry.record
     read = write = 0
-    network = log["wire_bytes"]
+    network = record.wire_bytes
     if kind == "shared_nothing":
-        mlog = rec["move"].log
-        read = int(round(mlog["copied"]))
-        write = read + int(round(mlog["mirrored"]))
-        network += rec["move"].network_bytes
+        copy = entry.move.record
+        read = int(round(copy.copied))
+        write = read + int(round(copy.mirrored))
+        network += entry.move.network_bytes
     return LazyMigrationResult(
-        _make=make, kind=kind, total_s=rec["end_s"] - start,
-        downtime_s=log["blackout_end_s"] - log["blackout_start_s"],
+        _make=make, kind=kind, total_s=entry.end_s - entry.start_s,
+        downtime_s=record.blackout_end_s - record.blackout_start_s,
         network_bytes=int(round(network)), storage_read_bytes=read, storage_write_bytes=write,
-        converged=log["converged"], vm_name=vm.name, transport=rec["transport"])
+        converged=record.converged, vm_name=entry.vm.name, transport=transport)
 
 
-def _drain_result(records, pool, plan, settings, share, open_files, handles_s, same_network,
-                  order) -> DrainResult:
+def _drain_result(entries: list[DrainEntry], pool, plan, settings, share, open_files,
+                  handles_s, same_network, order) -> DrainResult:
     share_link = "link" if same_network else "share_link"
     results = []
-    for rec in records:
-        vm, log, start = rec["vm"], rec["log"], rec["start_s"]
-        rec["transport"] = settings.transport
+    for entry in entries:
+        vm, record, start = entry.vm, entry.record, entry.start_s
         if vm.storage == "local":
             make = functools.partial(shared_nothing_result, vm, settings, plan, pool,
-                                     rec["move"], log, start_s=start)
+                                     entry.move, record, start_s=start)
         elif vm.storage == "smb":
-            make = functools.partial(smb_result, vm, settings, plan, pool, log, share,
+            make = functools.partial(smb_live_result, vm, settings, plan, pool, record, share,
                                      open_files=open_files, handles_s=handles_s,
                                      same_network=same_network,
                                      guest_keys=("share", share_link), start_s=start)
         else:
-            make = functools.partial(_memory_result, vm, settings, plan, pool, log, start)
-        results.append(_lazy_result(rec, KIND_OF_STORAGE[vm.storage], make))
-    n = len(records)
-    starts = np.array([r["start_s"] for r in records], dtype=float)
-    ends = np.array([r["end_s"] for r in records], dtype=float)
+            make = functools.partial(memory_result, vm, settings, plan, pool, record,
+                                     start_s=start)
+        results.append(_lazy_result(entry, KIND_OF_STORAGE[vm.storage], settings.transport,
+                                    make))
+    n = len(entries)
+    starts = np.array([e.start_s for e in entries], dtype=float)
+    ends = np.array([e.end_s for e in entries], dtype=float)
     migrations = pd.DataFrame({
-        "vm": pd.array([r["vm"].name for r in records], dtype="string"),
-        "kind": pd.array([KIND_OF_STORAGE[r["vm"].storage] for r in records], dtype="string"),
+        "vm": pd.array([e.vm.name for e in entries], dtype="string"),
+        "kind": pd.array([KIND_OF_STORAGE[e.vm.storage] for e in entries], dtype="string"),
         "queued_s": np.zeros(n),  # the drain queues every VM at its start
         "start_s": starts,
         "end_s": ends,
         "downtime_s": np.array([res.downtime_s for res in results], dtype=float),
         "network_bytes": np.array([res.network_bytes for res in results], dtype="int64"),
         "converged": np.array([res.converged for res in results], dtype=bool),
-        "passes": np.array([sum(1 for row in r["log"]["passes"] if not row[6])
-                            for r in records], dtype="int64"),
+        "passes": np.array([e.record.live_passes for e in entries], dtype="int64"),
         "storage_read_bytes": np.array([res.storage_read_bytes for res in results],
                                        dtype="int64"),
         "storage_write_bytes": np.array([res.storage_write_bytes for res in results],
                                         dtype="int64"),
         "wait_s": starts,
         "duration_s": ends - starts,
-        "memory_gib": np.array([r["vm"].memory_gib for r in records], dtype=float),
-        "storage_gib": np.array([r["vm"].storage_bytes / GIB if r["vm"].storage == "local"
-                                 else 0.0 for r in records], dtype=float),
+        "memory_gib": np.array([e.vm.memory_gib for e in entries], dtype=float),
+        "storage_gib": np.array([e.vm.storage_bytes / GIB if e.vm.storage == "local"
+                                 else 0.0 for e in entries], dtype=float),
     }, columns=MIGRATION_COLUMNS)
     total = float(ends.max()) if n else 0.0
     # timeline: every change of the link's rate and of the number of running migrations
@@ -449,4 +405,5 @@ def _drain_result(records, pool, plan, settings, share, open_files, handles_s, s
                        results=tuple(results), notes=tuple(notes))
 
 
-__all__ = ["drain_host", "order_vms", "ORDERS", "bytes_to_move", "LazyMigrationResult"]
+__all__ = ["drain_host", "order_vms", "ORDERS", "bytes_to_move", "DrainEntry",
+           "KIND_OF_STORAGE"]

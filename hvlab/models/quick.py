@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hvlab.models._des import FairSharePipe, new_environment
-from hvlab.params import MIB, VM, MigrationSettings, Storage
-from hvlab.results import MigrationResult
-from hvlab.validate import check_seed, check_type
-
 import salabim as sim
+
+from hvlab.params import MIB, WS2012, VM, MigrationSettings, Storage
+from hvlab.results import MigrationResult
+from hvlab.sim.environment import new_environment
+from hvlab.sim.sharing import SharedResources
+from hvlab.validate import check_seed, check_type
 
 
 def quick_migration(vm: VM, storage: Storage, settings: MigrationSettings | None = None, *,
@@ -39,8 +40,6 @@ def quick_migration(vm: VM, storage: Storage, settings: MigrationSettings | None
         kind "quick"; `downtime_s` equals `total_s`; storage bytes are the saved state written
         and read back; no network bytes (the state goes through shared storage).
     """
-    from hvlab.params import WS2012
-
     settings = WS2012 if settings is None else settings
     check_type("vm", vm, VM)
     check_type("storage", storage, Storage)
@@ -48,8 +47,8 @@ def quick_migration(vm: VM, storage: Storage, settings: MigrationSettings | None
     check_seed(seed)
     state_bytes = float(vm.memory_bytes) + vm.state_mib * MIB
     env = new_environment()
-    writer = FairSharePipe(env, storage.write_mib_s * MIB, name=f"{storage.name}.write")
-    reader = FairSharePipe(env, storage.read_mib_s * MIB, name=f"{storage.name}.read")
+    writer = SharedResources.single(env, storage.write_mib_s * MIB, name=f"{storage.name}.write")
+    reader = SharedResources.single(env, storage.read_mib_s * MIB, name=f"{storage.name}.read")
     marks: dict = {}
 
     class Move(sim.Component):
@@ -88,3 +87,6 @@ def quick_migration(vm: VM, storage: Storage, settings: MigrationSettings | None
         notes=(f"The VM is down for the whole move: {vm.memory_gib:g} GiB saved at "
                f"{storage.write_mib_s:g} MiB/s, ownership moved, read back at "
                f"{storage.read_mib_s:g} MiB/s.",))
+
+
+__all__ = ["quick_migration"]

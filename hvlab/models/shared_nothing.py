@@ -1,12 +1,13 @@
 """Shared Nothing Live Migration (Windows Server 2012): move a running VM and its storage
 between hosts that share nothing but a network.
 
-Sequence (the seed; Microsoft's WS2012 descriptions; DOMAIN.md):
+Sequence (Microsoft's WS2012 descriptions; docs/domain.md), run by the fragment
+`hvlab.sim.copy_then_precopy.run_shared_nothing`:
 
 1. setup: connection, target files created on the destination's storage (`setup_s`);
 2. storage_copy: a Storage Live Migration over the link (mirror + skipping single-pass copy,
-   `hvlab.models.storage_migration`);
-3. memory: the memory pre-copy of a Live Migration (`hvlab.models.live`) while the mirror keeps
+   `hvlab.sim.storage_copy`);
+3. memory: the memory pre-copy of a Live Migration (`hvlab.sim.precopy`) while the mirror keeps
    the disks in sync: mirrored guest writes go on crossing the link and take their part of it;
 4. blackout: the VM is paused (no more guest writes: the mirror is in sync), the last dirty
    pages and device state are sent, the VM resumes on the destination, its I/O on the
@@ -19,76 +20,19 @@ VM's disks (tens to hundreds of GiB) take far longer than its memory.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-
-from hvlab.models._des import new_environment
-from hvlab.models.live import Dirtier, precopy_notes, run_precopy, transfer_plan
-from hvlab.models.smb import on_blackout_start
-from hvlab.models.storage import MIN_COPY_FRAC, SharedResources, fast_passes_frame
-from hvlab.models.storage_migration import (DELETE_SOURCE_S, StorageMove, _array_keys,
-                                            add_array_load, array_resources, check_capacity,
-                                            check_rate_cap)
-from hvlab.params import MIB, VM, Link, MigrationSettings, Storage
-from hvlab.results import MigrationResult
-from hvlab.validate import check_seed, check_type
-
 import salabim as sim
 
-
-def run_shared_nothing(component: sim.Component, vm: VM, pool: SharedResources, plan,
-                       settings: MigrationSettings, dirtier: Dirtier, move: StorageMove,
-                       log: dict):
-    """The storage copy, memory pre-copy, blackout and switch of a Shared Nothing Live
-    Migration, as a process fragment (after setup): ``yield from run_shared_nothing(...)``.
-
-    Fills `log` as `run_precopy` does plus "storage_start_s", "storage_end_s", "end_s"
-    (after the source is deleted)."""
-    env = component.env
-    log["storage_start_s"] = env.now()
-    yield from move.copy(component)
-    log["storage_end_s"] = env.now()
-    yield from on_blackout_start(run_precopy(component, vm, pool, plan, settings, dirtier, log),
-                                 log, move.pause)
-    move.switch()
-    yield component.hold(DELETE_SOURCE_S)
-    log["end_s"] = env.now()
-
-
-def shared_nothing_result(vm: VM, settings: MigrationSettings, plan, pool: SharedResources,
-                          move: StorageMove, log: dict, *, start_s: float = 0.0,
-                          extra_notes=()) -> MigrationResult:
-    """Build a Shared Nothing Live Migration's result (also used by `drain_host`); times are
-    made relative to `start_s`."""
-    end = log["end_s"]
-    mlog = move.log
-    passes = fast_passes_frame(log["passes"], start_s)
-    timeline, details = move.build(
-        end, start_s=start_s, memory_tag=vm.name, during=(mlog["copy_start_s"], mlog["switch_s"]),
-        pass_starts=[r[1] for r in log["passes"]],
-        blackout=(log["blackout_start_s"], log["blackout_end_s"]))
-    black0, black1 = log["blackout_start_s"] - start_s, log["blackout_end_s"] - start_s
-    marks = [0.0, log["storage_start_s"] - start_s, log["storage_end_s"] - start_s, black0,
-             black1, end - start_s]
-    phases = pd.DataFrame({"phase": ["setup", "storage_copy", "memory", "blackout",
-                                     "delete_source"],
-                           "start_s": marks[:-1], "end_s": marks[1:]})
-    details["storage_phase_s"] = marks[2] - marks[1]
-    details["memory_phase_s"] = marks[3] - marks[2]
-    details["memory_rate_mib_s"] = plan.memory_rate_bytes_s / MIB
-    copied, mirrored = mlog["copied"], mlog["mirrored"]
-    notes = list(precopy_notes(vm, plan, settings, log)) + move.notes(details)
-    share = details["storage_phase_s"] / max(marks[-1], 1e-12)
-    notes.append(f"The storage copy took {details['storage_phase_s']:.0f} s, "
-                 f"{share:.0%} of the move; the memory phase {details['memory_phase_s']:.0f} s.")
-    notes.extend(extra_notes)
-    return MigrationResult(
-        kind="shared_nothing", total_s=end - start_s,
-        downtime_s=log["blackout_end_s"] - log["blackout_start_s"],
-        network_bytes=int(round(move.network_bytes + log["wire_bytes"])),
-        storage_read_bytes=int(round(copied)),
-        storage_write_bytes=int(round(copied)) + int(round(mirrored)),
-        converged=log["converged"], passes=passes, phases=phases, timeline=timeline,
-        vm_name=vm.name, transport=settings.transport, details=details, notes=tuple(notes))
+from hvlab.params import WS2012, VM, Link, MigrationSettings, Storage
+from hvlab.physics.dirtying import Dirtier
+from hvlab.physics.transfer import transfer_plan
+from hvlab.results import MigrationResult
+from hvlab.sim.copy_then_precopy import run_shared_nothing, shared_nothing_result
+from hvlab.sim.environment import new_environment
+from hvlab.sim.records import MigrationRecord
+from hvlab.sim.sharing import SharedResources
+from hvlab.sim.storage_copy import (MIN_COPY_FRAC, StorageMove, add_array_load, array_keys,
+                                    array_resources, check_capacity, check_rate_cap)
+from hvlab.validate import check_seed, check_type
 
 
 def shared_nothing_migration(vm: VM, link: Link, source: Storage, target: Storage,
@@ -126,8 +70,6 @@ def shared_nothing_migration(vm: VM, link: Link, source: Storage, target: Storag
     ValueError
         When the VM's files do not fit `target.capacity_gib`.
     """
-    from hvlab.params import WS2012
-
     settings = WS2012 if settings is None else settings
     check_type("vm", vm, VM)
     check_type("link", link, Link)
@@ -146,25 +88,26 @@ def shared_nothing_migration(vm: VM, link: Link, source: Storage, target: Storag
     resources = array_resources(source, target)
     resources["link"] = (plan.link_capacity_bytes_s, MIN_COPY_FRAC * plan.link_capacity_bytes_s)
     pool = SharedResources(env, resources, default="link")
-    src_key, tgt_key = _array_keys(source, target)
+    src_key, tgt_key = array_keys(source, target)
     move = StorageMove(pool, vm, source=source, target=target, src_key=src_key,
                        tgt_key=tgt_key, copy_links=("link",), mirror_links=("link",),
                        cap_bytes_s=cap)
     add_array_load(pool, source, target)
     move.guest_on_source()
     dirtier = Dirtier(vm, settings.dirty_model, np.random.default_rng(seed))
-    log: dict = {}
+    record = MigrationRecord()
 
     class Migration(sim.Component):
         def process(self):
             yield self.hold(settings.setup_s)
-            yield from run_shared_nothing(self, vm, pool, plan, settings, dirtier, move, log)
+            yield from run_shared_nothing(self, vm, pool, plan, settings, dirtier, move,
+                                          record)
 
     Migration(env=env, name="shared_nothing_migration")
     env.run()
     notes = [f"The copy was throttled to {copy_rate_cap_mib_s:g} MiB/s."] if cap < np.inf \
         else []
-    return shared_nothing_result(vm, settings, plan, pool, move, log, extra_notes=notes)
+    return shared_nothing_result(vm, settings, plan, pool, move, record, extra_notes=notes)
 
 
-__all__ = ["shared_nothing_migration", "run_shared_nothing", "shared_nothing_result"]
+__all__ = ["shared_nothing_migration"]

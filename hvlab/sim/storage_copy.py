@@ -1,24 +1,22 @@
-"""Storage Live Migration (Windows Server 2012): move a running VM's files to other storage.
+"""A storage move inside a shared pool: the guest's I/O streams, the mirror of its writes, the
+single-pass copy that skips blocks a mirrored write already placed, the switch, and the move's
+timeline, guest latency and notes. Storage Live Migration, Shared Nothing Live Migration and
+host draining all use it.
 
-Sequence (Ben Armstrong, "How does Storage Migration actually work?", Microsoft; DOMAIN.md):
+Sequence (Ben Armstrong, "How does Storage Migration actually work?", Microsoft;
+docs/domain.md): the target files are created; from then on every guest write goes to the
+source and is mirrored to the target; one pass copies everything (configuration, checkpoints
+and smart paging file first, then the virtual disks), skipping disk blocks that a mirrored
+write already placed; the VM's I/O switches to the target; the source files are deleted.
 
-1. setup: the target files are created (`settings.setup_s`);
-2. from then on every guest write goes to the source and is mirrored to the target;
-3. one pass copies everything from source to target: configuration, checkpoints and smart
-   paging file first, then the virtual disks; disk blocks that a mirrored write already placed
-   on the target (and the copy has not reached yet) are skipped;
-4. switch: the VM's I/O moves to the target (`settings.handle_move_s`; the VM keeps running);
-5. the source files are deleted (`DELETE_SOURCE_S`).
+The copy walks the disk in `COPY_CHUNKS` chunks, each solved exactly for the rates at its start
+(`hvlab.physics.storage_io.chunk_copy_bytes`).
 
-**Which blocks are skipped.** Guest writes land uniformly at random over the virtual disk
-(`VM.disk_gib`): after M mirrored bytes a block has been written with probability
-``1 - exp(-M / D)`` (D the disk size; Poisson coverage). The copy walks the disk in order and
-spends time only on blocks not yet written; for a copy rate r and a write rate w, both
-constant, the disk takes ``T = (D / w) ln(1 + w / r)`` and ``r T`` bytes are copied. The model
-walks the disk in `COPY_CHUNKS` chunks, each solved exactly for the rates at its start.
-
-**Bytes counted.** `storage_read_bytes` = copy reads (every copied byte is read from the
-source); `storage_write_bytes` = copy writes + mirrored guest writes to the target.
+**Saturation.** An array's capacity in the pool is its utilisation ceiling
+(`Storage.max_util_frac`); the copy always keeps at least `MIN_COPY_FRAC` of an array or link.
+When the guest and other load ask for more than the copy leaves, they are served only what is
+left: the move reports the array as saturated (a `saturated_s` detail and a note) and the
+latency at the ceiling.
 """
 from __future__ import annotations
 
@@ -26,18 +24,15 @@ import math
 
 import numpy as np
 import pandas as pd
-
-from hvlab.models._des import new_environment
-from hvlab.models.storage import (MIN_COPY_FRAC, P95_FACTOR, SharedResources,
-                                  array_latency_ms, copy_read_demand_per_byte,
-                                  copy_write_demand_per_byte, exp_mixture_quantile,
-                                  guest_demand_frac, history_rows, mirror_demand_per_byte,
-                                  step_values, write_fraction)
-from hvlab.params import GIB, MIB, VM, Link, MigrationSettings, SmbShare, Storage
-from hvlab.results import MigrationResult, empty_passes
-from hvlab.validate import check_seed, check_type
-
 import salabim as sim
+
+from hvlab.params import GIB, MIB, VM, Link, Storage
+from hvlab.physics.queueing import P95_FACTOR, array_latency_ms, exp_mixture_quantile
+from hvlab.physics.storage_io import (chunk_copy_bytes, copy_read_demand_per_byte,
+                                      copy_write_demand_per_byte, guest_demand_frac,
+                                      mirror_demand_per_byte, write_fraction)
+from hvlab.sim.records import CopyRecord
+from hvlab.sim.sharing import SharedResources
 
 COPY_CHUNKS = 8
 """Chunks the disk copy is walked in (skipping is exact within a chunk at constant rates)."""
@@ -45,46 +40,9 @@ COPY_CHUNKS = 8
 DELETE_SOURCE_S = 0.2
 """Deleting the source files after the switch [s] (assumption; small next to the copy)."""
 
-
-def chunk_copy_bytes(chunk_bytes: float, disk_bytes: float, mirrored_bytes: float,
-                     write_bytes_s: float, copy_bytes_s: float) -> float:
-    """Bytes the copy must move to get through one chunk of the disk [bytes].
-
-    Blocks ahead of the copy are already on the target with probability
-    ``1 - exp(-M / D)``; with M growing at `write_bytes_s` (w) and the copy moving
-    `copy_bytes_s` (r), crossing a chunk of c bytes takes
-    ``(D / w) ln(1 + c w exp(-M0 / D) / (r D))`` seconds, during which r times that is copied.
-
-    Parameters
-    ----------
-    chunk_bytes : float
-        Size of the stretch of disk [bytes] (c).
-    disk_bytes : float
-        Size of the disk the guest writes to [bytes] (D).
-    mirrored_bytes : float
-        Guest writes mirrored since mirroring started [bytes] (M0).
-    write_bytes_s, copy_bytes_s : float
-        Mirrored write rate and copy rate [bytes/s].
-    """
-    if chunk_bytes <= 0:
-        return 0.0
-    if disk_bytes <= 0:
-        return chunk_bytes
-    fresh = math.exp(-mirrored_bytes / disk_bytes)
-    if write_bytes_s <= 0 or not copy_bytes_s > 0 or math.isinf(copy_bytes_s):
-        return chunk_bytes * fresh
-    x = chunk_bytes * write_bytes_s * fresh / (copy_bytes_s * disk_bytes)
-    # r D / w * log1p(x) written as c e^(-M0/D) log1p(x) / x: no overflow for tiny w
-    return chunk_bytes * fresh * (math.log1p(x) / x if x > 1e-12 else 1.0 - x / 2)
-
-
-def copy_time_closed_form(disk_bytes: float, write_bytes_s: float, copy_bytes_s: float) -> float:
-    """Time to copy a disk of D bytes while the guest writes w bytes/s uniformly over it and
-    the copy moves r bytes/s, skipping written blocks: ``(D / w) ln(1 + w / r)`` [s]
-    (``D / r`` when w = 0)."""
-    if write_bytes_s <= 0:
-        return disk_bytes / copy_bytes_s
-    return disk_bytes / write_bytes_s * math.log1p(write_bytes_s / copy_bytes_s)
+MIN_COPY_FRAC = 0.05
+"""Least share of an array (or link) a copy keeps however loaded the array is [fraction]
+(assumption: the copy never stalls completely)."""
 
 
 class StorageMove:
@@ -146,7 +104,7 @@ class StorageMove:
         self.write_bytes_s = vm.disk_write_mib_s * MIB
         self.disk_bytes = vm.disk_gib * GIB
         self.fixed_bytes = max(vm.storage_bytes - self.disk_bytes, 0.0)
-        self.log: dict = {"copied": 0.0, "skipped": 0.0, "mirrored": 0.0}
+        self.record = CopyRecord()
         self.guest_segments: list = []  # [start_s, end_s, resource keys] of the guest's I/O
 
     def _guest_start(self, weights: dict) -> None:
@@ -179,10 +137,10 @@ class StorageMove:
 
     def stop_mirror(self) -> None:
         """End the mirror (at the switch, or when the VM is paused for its blackout)."""
-        log = self.log
-        if "mirror_end_s" not in log:
-            log["mirrored"] = self.pool.remove_stream(("mirror", self.tag))
-            log["mirror_end_s"] = self.pool.env.now()
+        rec = self.record
+        if rec.mirror_end_s == math.inf:
+            rec.mirrored = self.pool.remove_stream(("mirror", self.tag))
+            rec.mirror_end_s = self.pool.env.now()
 
     def pause(self) -> None:
         """The VM is paused (live-migration blackout): no guest I/O, no mirrored writes."""
@@ -195,22 +153,22 @@ class StorageMove:
         if self.guest_segments and self.guest_segments[-1][1] == math.inf:
             self.guest_segments[-1][1] = self.pool.env.now()
         self._guest_start(self.after_w)
-        self.log["switch_s"] = self.pool.env.now()
+        self.record.switch_s = self.pool.env.now()
 
     # ---- the copy (process fragment) --------------------------------------------------
     def copy(self, component: sim.Component):
         """Create-and-mirror, then the single-pass copy; use as
         ``yield from move.copy(self)``. The mirror keeps running until `switch`."""
-        pool, log = self.pool, self.log
+        pool, rec = self.pool, self.record
         env = component.env
-        log["copy_start_s"] = log["mirror_start_s"] = env.now()
+        rec.copy_start_s = rec.mirror_start_s = env.now()
         key = ("mirror", self.tag)
         if self.write_bytes_s > 0:
             pool.add_stream(key, self.write_bytes_s, self.mirror_w, tag=self.mirror_tag)
         if self.fixed_bytes > 0:
             yield from pool.transfer(component, self.fixed_bytes, cap=self.cap,
                                      tag=self.copy_tag, uses=self.copy_uses)
-            log["copied"] += self.fixed_bytes
+            rec.copied += self.fixed_bytes
         rate = pool.rate_alone(self.copy_uses, self.cap)
         chunk = self.disk_bytes / COPY_CHUNKS
         for _ in range(COPY_CHUNKS if self.disk_bytes > 0 else 0):
@@ -222,16 +180,16 @@ class StorageMove:
                                      uses=self.copy_uses)
             if env.now() > start:
                 rate = moved / (env.now() - start)
-            log["copied"] += moved
-            log["skipped"] += chunk - moved
-        log["copy_end_s"] = env.now()
+            rec.copied += moved
+            rec.skipped += chunk - moved
+        rec.copy_end_s = env.now()
 
     # ---- results ----------------------------------------------------------------------
     @property
     def network_bytes(self) -> float:
         """What this move put on links: copy and mirror, once per link crossed [bytes]."""
-        return (self.log["copied"] * len(self.copy_links)
-                + self.log["mirrored"] * len(self.mirror_links))
+        return (self.record.copied * len(self.copy_links)
+                + self.record.mirrored * len(self.mirror_links))
 
     def build(self, end_s: float, *, during: tuple[float, float], start_s: float = 0.0,
               memory_tag: str | None = None, pass_starts=None, blackout=None
@@ -259,8 +217,8 @@ class StorageMove:
             utilisation of the arrays [fraction], guest_served_frac, pass, blackout) and the
             details (guest latency before/during/after, peaks, bytes).
         """
-        pool, vm, log = self.pool, self.vm, self.log
-        rows = history_rows(pool, start_s, end_s)
+        pool, vm, rec = self.pool, self.vm, self.record
+        rows = pool.history_rows(start_s, end_s)
         t = np.array([h[0] for h in rows])
 
         def tag_rate(tag):
@@ -278,7 +236,7 @@ class StorageMove:
         src_u = self._util(self.src_key, t)
         tgt_u = self._util(self.tgt_key, t)
         mean, r_reads, r_writes = self._latency(t, src_u, tgt_u)
-        array_u = np.where(t < log.get("switch_s", math.inf), np.maximum(src_u, tgt_u), tgt_u)
+        array_u = np.where(t < rec.switch_s, np.maximum(src_u, tgt_u), tgt_u)
         if pass_starts is None:
             passes = np.zeros(len(t), dtype="int64")
         else:
@@ -306,16 +264,15 @@ class StorageMove:
         return timeline, details
 
     def _util(self, key: str, at: np.ndarray) -> np.ndarray:
-        times, used, background = self.pool.resources[key].history()
-        return step_values(times, used + background, at)
+        return self.pool.utilisation_at(key, at)
 
     def _latency(self, t, src_u, tgt_u):
         """Mean guest latency per segment and the two components (reads, writes) [ms]."""
         r_src = array_latency_ms(self.source, src_u)
         r_tgt = array_latency_ms(self.target, tgt_u)
-        mirroring = (t >= self.log.get("mirror_start_s", math.inf)) & (
-            t < self.log.get("mirror_end_s", math.inf))
-        switched = t >= self.log.get("switch_s", math.inf)
+        mirroring = (t >= self.record.mirror_start_s) & (
+            t < self.record.mirror_end_s)
+        switched = t >= self.record.switch_s
         reads = np.where(switched, r_tgt, r_src)
         writes = np.where(switched, r_tgt, np.where(mirroring, np.maximum(r_src, r_tgt), r_src))
         fw = write_fraction(self.vm)
@@ -337,8 +294,8 @@ class StorageMove:
             p95 = during_mean * P95_FACTOR
         before, after = float(mean[0]), float(mean[-1])
         saturated = float(np.sum(dt[(served > 0) & (served < 1 - 1e-9)]))
-        log = self.log
-        copy_s = log.get("copy_end_s", 0.0) - log.get("copy_start_s", 0.0)
+        rec = self.record
+        copy_s = rec.copy_end_s - rec.copy_start_s
         return {
             "guest_latency_before_ms": before,
             "guest_latency_before_p95_ms": before * P95_FACTOR,
@@ -349,10 +306,10 @@ class StorageMove:
             "latency_rise_ratio": during_mean / before if before > 0 else math.nan,
             "peak_array_util_frac": float(array_u.max()),
             "copy_s": copy_s,
-            "copy_rate_mib_s": log["copied"] / copy_s / MIB if copy_s > 0 else math.nan,
-            "copied_bytes": int(round(log["copied"])),
-            "skipped_bytes": int(round(log["skipped"])),
-            "mirrored_bytes": int(round(log["mirrored"])),
+            "copy_rate_mib_s": rec.copied / copy_s / MIB if copy_s > 0 else math.nan,
+            "copied_bytes": int(round(rec.copied)),
+            "skipped_bytes": int(round(rec.skipped)),
+            "mirrored_bytes": int(round(rec.mirrored)),
             "storage_bytes": int(round(self.vm.storage_bytes)),
             "saturated_s": saturated,
             "odx": self.odx,
@@ -386,14 +343,15 @@ class StorageMove:
         return out
 
 
-def _array_keys(source: Storage, target: Storage) -> tuple[str, str]:
+def array_keys(source: Storage, target: Storage) -> tuple[str, str]:
+    """Resource keys of the two arrays: one key when source and target are the same array."""
     return ("array", "array") if source == target else ("source", "target")
 
 
 def array_resources(source: Storage, target: Storage) -> dict:
     """Pool entries for the two arrays (one if they are equal): capacity = utilisation
     ceiling, floor = `MIN_COPY_FRAC` [busy fraction]."""
-    src_key, tgt_key = _array_keys(source, target)
+    src_key, tgt_key = array_keys(source, target)
     return {src_key: (source.max_util_frac, MIN_COPY_FRAC),
             tgt_key: (target.max_util_frac, MIN_COPY_FRAC)}
 
@@ -405,7 +363,7 @@ def link_resource(link: Link) -> tuple[float, float]:
 
 def add_array_load(pool: SharedResources, source: Storage, target: Storage) -> None:
     """Everything else on the arrays (`Storage.load_frac`) as constant background."""
-    src_key, tgt_key = _array_keys(source, target)
+    src_key, tgt_key = array_keys(source, target)
     for key, storage in {src_key: source, tgt_key: target}.items():
         if storage.load_frac > 0:
             pool.add_stream(("load", key), 1.0, {key: storage.load_frac})
@@ -436,134 +394,6 @@ def check_rate_cap(copy_rate_cap_mib_s) -> float:
     return float(copy_rate_cap_mib_s) * MIB
 
 
-def _endpoint(value, name: str) -> tuple[Storage, Link | None]:
-    if isinstance(value, SmbShare):
-        return value.storage, value.link
-    check_type(name, value, (Storage, SmbShare))
-    return value, None
-
-
-def storage_migration(vm: VM, source: Storage | SmbShare, target: Storage | SmbShare,
-                      settings: MigrationSettings | None = None, *, link: Link | None = None,
-                      copy_rate_cap_mib_s: float | None = None, odx: bool = False,
-                      seed: int = 0) -> MigrationResult:
-    """Simulate a Storage Live Migration of `vm` from `source` to `target` storage.
-
-    Parameters
-    ----------
-    vm : VM
-        The VM; what moves is `VM.storage_bytes` (disks, configuration, checkpoints, smart
-        paging file); its disk I/O (`disk_read_mib_s`, `disk_write_mib_s`, `disk_iops`) loads
-        the arrays and its writes are mirrored.
-    source, target : Storage or SmbShare
-        Where the files are and where they go. Equal `Storage` objects are one array (a move
-        between volumes of the same array). An `SmbShare` is its array reached over its link:
-        the copy, the mirror and the guest's I/O cross that link too.
-    settings : MigrationSettings, optional
-        `setup_s` (creating the target files) and `handle_move_s` (the switch) are used.
-        Default `hvlab.WS2012`.
-    link : Link, optional
-        The network between this host and the target storage (e.g. the target is another
-        host's disks): the copy and the mirrored writes cross it, and so does the guest's I/O
-        after the switch.
-    copy_rate_cap_mib_s : float, optional
-        Throttle on the copy [MiB/s]; None copies as fast as the arrays and links allow.
-    odx : bool
-        Offloaded Data Transfer: the array copies inside itself (token-based); the copy loads
-        the arrays but no host or link. Mirrored writes still go through the host.
-    seed : int
-        Accepted for a uniform model signature; the model is deterministic.
-
-    Returns
-    -------
-    MigrationResult
-        kind "storage"; `downtime_s` 0 (the VM keeps running; the switch pauses I/O for
-        `handle_move_s`, see details["io_pause_s"]); `storage_read_bytes` copy reads,
-        `storage_write_bytes` copy writes + mirrored writes; `network_bytes` what crossed
-        links; details with guest latency before/during/after (mean and p95 [ms]),
-        peak_array_util_frac, copied/skipped/mirrored bytes, copy_s, saturated_s.
-
-    Raises
-    ------
-    ValueError
-        When the VM's files do not fit `target.capacity_gib`, or for a bad throttle.
-    """
-    from hvlab.params import WS2012
-
-    settings = WS2012 if settings is None else settings
-    check_type("vm", vm, VM)
-    src_storage, src_link = _endpoint(source, "source")
-    tgt_storage, tgt_link = _endpoint(target, "target")
-    check_type("settings", settings, MigrationSettings)
-    if link is not None:
-        check_type("link", link, Link)
-    if not isinstance(odx, bool):
-        raise TypeError(f"odx must be True or False, got {odx!r}")
-    check_seed(seed)
-    cap = check_rate_cap(copy_rate_cap_mib_s)
-    check_capacity(vm, tgt_storage)
-
-    env = new_environment()
-    resources = array_resources(src_storage, tgt_storage)
-    src_key, tgt_key = _array_keys(src_storage, tgt_storage)
-    links: dict = {}
-    if link is not None:
-        links["link"] = link
-    same_share = isinstance(source, SmbShare) and source == target
-    if src_link is not None:
-        links["source_link"] = src_link
-    if tgt_link is not None and not same_share:
-        links["target_link"] = tgt_link
-    for key, value in links.items():
-        resources[key] = link_resource(value)
-    default = "link" if "link" in links else next(iter(resources))
-    pool = SharedResources(env, resources, default=default)
-    before_links = ("source_link",) if src_link is not None else ()
-    tgt_side = (("link",) if link is not None else ()) + (
-        ("target_link",) if "target_link" in links else
-        ("source_link",) if same_share else ())
-    copy_links = before_links + tgt_side if not same_share else ("source_link",) * 2
-    move = StorageMove(pool, vm, source=src_storage, target=tgt_storage, src_key=src_key,
-                       tgt_key=tgt_key, copy_links=copy_links, mirror_links=tgt_side,
-                       before_links=before_links, after_links=tgt_side, odx=odx,
-                       cap_bytes_s=cap)
-    add_array_load(pool, src_storage, tgt_storage)
-    move.guest_on_source()
-    marks: dict = {}
-
-    class Move(sim.Component):
-        def process(self):
-            yield self.hold(settings.setup_s)
-            yield from move.copy(self)
-            marks["switch_start"] = env.now()
-            yield self.hold(settings.handle_move_s)
-            move.switch()
-            yield self.hold(DELETE_SOURCE_S)
-            marks["end"] = env.now()
-
-    Move(env=env, name="storage_migration")
-    env.run(till=None)
-    end = marks["end"]
-    log = move.log
-    timeline, details = move.build(end, during=(log["copy_start_s"], log["switch_s"]))
-    details["io_pause_s"] = settings.handle_move_s
-    phases = pd.DataFrame({
-        "phase": ["setup", "storage_copy", "switch", "delete_source"],
-        "start_s": [0.0, log["copy_start_s"], marks["switch_start"], log["switch_s"]],
-        "end_s": [log["copy_start_s"], marks["switch_start"], log["switch_s"], end],
-    })
-    notes = move.notes(details)
-    if cap < math.inf:
-        notes.append(f"The copy was throttled to {copy_rate_cap_mib_s:g} MiB/s.")
-    copied = log["copied"]
-    return MigrationResult(
-        kind="storage", total_s=end, downtime_s=0.0,
-        network_bytes=int(round(move.network_bytes)),
-        storage_read_bytes=int(round(copied)),
-        storage_write_bytes=int(round(copied)) + int(round(log["mirrored"])),
-        converged=True, passes=empty_passes(), phases=phases, timeline=timeline,
-        vm_name=vm.name, transport="odx" if odx else "", details=details, notes=tuple(notes))
-
-
-__all__ = ["storage_migration", "StorageMove", "chunk_copy_bytes", "copy_time_closed_form",
-           "COPY_CHUNKS", "DELETE_SOURCE_S"]
+__all__ = ["StorageMove", "COPY_CHUNKS", "DELETE_SOURCE_S", "MIN_COPY_FRAC", "array_keys",
+           "array_resources", "link_resource", "add_array_load", "check_capacity",
+           "check_rate_cap"]
