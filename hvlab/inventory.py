@@ -26,6 +26,7 @@ and the column, and says what to do.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -64,13 +65,38 @@ def _number(text: str, source: str, line: int, column: str) -> float:
     return value
 
 
+_SAVE_AS_UTF8 = ('save the file as UTF-8 (Excel: Save As "CSV UTF-8"; Notepad: Save As, '
+                 'Encoding "UTF-8") and read it again')
+
+
+def _decode(data: bytes, source: str) -> str:
+    """Decode an inventory's bytes as UTF-8 (a leading byte-order mark is dropped).
+
+    Raises
+    ------
+    InventoryError
+        For bytes that are not UTF-8, naming the file, the line and the byte offset.
+    """
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = skip + exc.start
+        line = data.count(b"\n", 0, offset) + 1
+        raise InventoryError(
+            f"{source} line {line}: byte {data[offset]:#04x} at offset {offset} is not UTF-8 "
+            f"text; the file is in another encoding (often Windows-1252, from Excel's plain "
+            f"\"CSV\"): {_SAVE_AS_UTF8}") from None
+
+
 def read_inventory(path) -> list[VM]:
     """Read VMs from an inventory CSV (see the module notes for the columns).
 
     Parameters
     ----------
     path : str, os.PathLike or file-like
-        The CSV file (UTF-8, with or without a byte-order mark), or an open text stream.
+        The CSV file (UTF-8, with or without a byte-order mark), or an open text (or binary
+        UTF-8) stream.
 
     Returns
     -------
@@ -80,7 +106,8 @@ def read_inventory(path) -> list[VM]:
     Raises
     ------
     InventoryError (a ValueError)
-        Missing or unknown columns, an empty required cell, a value that is not a number or
+        A file that is not UTF-8 (the message names the file, the line and the byte offset),
+        missing or unknown columns, an empty required cell, a value that is not a number or
         is negative, an unknown storage kind, a duplicate VM name, or any value `hvlab.VM`
         refuses; the message names the file, the line and the column.
     FileNotFoundError
@@ -94,15 +121,19 @@ def read_inventory(path) -> list[VM]:
     """
     if hasattr(path, "read"):
         source = getattr(path, "name", "<inventory>")
-        text = path.read()
+        try:
+            text = path.read()
+        except UnicodeDecodeError as exc:
+            raise InventoryError(f"{source}: not UTF-8 text ({exc}); {_SAVE_AS_UTF8}, or open "
+                                 "it with the encoding it was saved in") from None
     else:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a file name or an open text file, got "
                             f"{type(path).__name__} {path!r:.60}")
         source = str(path)
-        text = Path(path).read_text(encoding="utf-8-sig")
+        text = Path(path).read_bytes()
     if isinstance(text, bytes):
-        text = text.decode("utf-8-sig")
+        text = _decode(text, source)
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""))
     header = None

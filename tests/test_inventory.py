@@ -76,3 +76,23 @@ def test_empty_file_and_bad_path(tmp_path):
         hv.read_inventory(tmp_path / "missing.csv")
     with pytest.raises(TypeError, match="path"):
         hv.read_inventory(42)
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_file_not_in_utf8_names_file_line_and_offset(tmp_path, bom):
+    text = HEADER + "\nsql01,4,0,1,shared\nM\u00fcller01,2,0,1,local\n"
+    path = tmp_path / "excel.csv"
+    path.write_bytes(bom + text.encode("cp1252"))
+    with pytest.raises(InventoryError) as info:
+        hv.read_inventory(path)
+    msg = str(info.value)
+    offset = len(bom) + text.index("\u00fc")
+    assert f"{path} line 3" in msg and f"offset {offset}" in msg and "0xfc" in msg
+    assert "save the file as UTF-8" in msg
+    # the same bytes through a binary stream, and through a text stream opened as UTF-8
+    with open(path, "rb") as fh:
+        with pytest.raises(InventoryError, match="line 3.*UTF-8"):
+            hv.read_inventory(fh)
+    with open(path, encoding="utf-8") as fh:
+        with pytest.raises(InventoryError, match="not UTF-8.*save the file as UTF-8"):
+            hv.read_inventory(fh)

@@ -13,6 +13,7 @@ __all__ = ["register", "summary_text"]
 
 
 def register(subparsers) -> None:
+    """Add `log` (summary, migrations, convert) to the `hvlab` command."""
     log = subparsers.add_parser(
         "log", help="summarise, search and convert Windows performance logs",
         description="Read PDH-CSV/TSV exports (PerfMon, relog, typeperf, Export-Counter), "
@@ -55,7 +56,8 @@ def register(subparsers) -> None:
 
 
 def _read(args):
-    from hvlab.perflog.read import read_perflog
+    from hvlab.perflog import read_perflog
+
     return read_perflog(args.file, encoding=args.encoding, tz=args.tz,
                         errors="coerce" if args.coerce else "raise")
 
@@ -116,8 +118,9 @@ def _summary(args) -> int:
 
 
 def _migrations(args) -> int:
+    from hvlab.perflog import find_migrations
+
     df, meta = _read(args)
-    from hvlab.perflog.analysis import find_migrations  # written alongside; loaded on use
     kwargs = {}
     if args.threshold_mib_s is not None:
         kwargs["threshold_mib_s"] = args.threshold_mib_s
@@ -153,7 +156,8 @@ def _convert(args) -> int:
                             enumerate(zip(flat.columns, flat.columns.duplicated()))]
         flat.to_parquet(out)
     else:
-        from hvlab.perflog.write import write_perflog
+        from hvlab.perflog import write_perflog
+
         enc = args.out_encoding or _out_encoding(meta["encoding"])
         write_perflog(df, out, fmt=args.to, encoding=enc,
                       timezone=meta["timezone"],

@@ -9,6 +9,10 @@ Examples::
 
 VALUES is a comma list (``1,10`` or ``tcpip,smb``) or an inclusive range ``start:stop:step``
 (``0:400:20`` gives 0, 20, ..., 400).
+
+An input that is not swept keeps the value the single commands use: the hvlab.VM, hvlab.Link
+field, the preset's setting; storage and shared-nothing move a VM with the disk of
+`hvlab storage` (--disk-gib). A sweep whose every scenario fails exits with status 1.
 """
 from __future__ import annotations
 
@@ -16,7 +20,15 @@ import argparse
 import math
 import sys
 
-# option -> grid field it sweeps
+from hvlab.cli.options import (DEFAULT_PRESET, STORAGE_MOVE_DISK_GIB, add_seed_argument,
+                               field_default, keyword_default, preset_default_text)
+from hvlab.models import ORDERS, drain_host
+from hvlab.params import PRESETS, TRANSPORTS, VM, Link
+
+__all__ = ["register", "parse_values", "parse_grid_item", "build_sweep", "compact",
+           "SHORTCUTS", "STORAGE_MOVES"]
+
+# option dest -> (flag, grid field it sweeps, help)
 SHORTCUTS = {
     "memory_gib": ("--memory-gib", "vm.memory_gib", "VM memory [GiB]"),
     "dirty_rate_mib_s": ("--dirty-rate-mib-s", "vm.dirty_rate_mib_s",
@@ -24,19 +36,36 @@ SHORTCUTS = {
     "working_set_gib": ("--working-set-gib", "vm.working_set_gib", "writable working set [GiB]"),
     "link_gbps": ("--link-gbps", "link.gbps", "line rate of one NIC [Gbit/s]"),
     "nics": ("--nics", "link.nics", "NICs between the hosts"),
-    "transport": ("--transport", "settings.transport", "memory transport (tcpip, compression, "
-                  "smb)"),
+    "transport": ("--transport", "settings.transport",
+                  f"memory transport ({', '.join(TRANSPORTS)})"),
     "max_passes": ("--max-passes", "settings.max_passes", "pre-copy pass cap"),
     "max_live": ("--max-live", "settings.max_live_migrations",
                  "simultaneous live migrations (drain)"),
     "max_storage": ("--max-storage", "settings.max_storage_migrations",
                     "simultaneous storage migrations (drain)"),
-    "order": ("--order", "order", "drain order policy (given, smallest_first, largest_first, "
-              "least_dirty_first)"),
+    "order": ("--order", "order", f"drain order policy ({', '.join(ORDERS)})"),
 }
+
+# models that move the VM's disks: they start from a VM of STORAGE_MOVE_DISK_GIB, as
+# `hvlab storage` and `hvlab shared-nothing` do
+STORAGE_MOVES = ("storage", "shared_nothing", "shared-nothing")
 
 KEY_COLUMNS = ("total_s", "downtime_s", "downtime_max_s", "passes", "converged", "not_converged",
                "network_bytes")
+
+
+def _unswept_text(field: str) -> str:
+    """Help text for the value a shortcut's field keeps when it is not swept."""
+    obj, _, name = field.partition(".")
+    if obj == "vm":
+        value = field_default(VM, name)
+        return "all memory" if value is None and name == "working_set_gib" else str(value)
+    if obj == "link":
+        # storage_migration has no link unless one is swept, as `hvlab storage`
+        return f"{field_default(Link, name)}" + ("; storage: no link" if name == "gbps" else "")
+    if obj == "settings":
+        return preset_default_text(name)
+    return str(keyword_default(drain_host, field))
 
 
 def _scalar(text: str):
@@ -102,18 +131,15 @@ def parse_grid_item(text: str) -> tuple[str, list]:
     return field.strip(), parse_values(values)
 
 
-def _hvlab_function(name: str):
-    import hvlab
-
-    func = getattr(hvlab, name, None)
-    if func is None:
-        raise ValueError(f"this version of hvlab has no hvlab.{name}")
-    return func
-
-
 def build_sweep(args) -> tuple:
-    """``(model, grid, base)`` from the parsed arguments."""
-    from hvlab.params import PRESETS
+    """``(model, grid, base)`` from the parsed arguments.
+
+    Raises
+    ------
+    ValueError
+        For a field given twice, or ``sweep drain`` without an inventory.
+    """
+    from hvlab.inventory import read_inventory
 
     model = args.model
     grid: dict = {}
@@ -128,8 +154,10 @@ def build_sweep(args) -> tuple:
                 raise ValueError(f"{field} is given by both --grid and {flag}")
             grid[field] = values
     base: dict = {"settings": PRESETS[args.preset]}
+    if model in STORAGE_MOVES:
+        base["vm"] = VM(disk_gib=STORAGE_MOVE_DISK_GIB)
     if args.inventory:
-        vms = _hvlab_function("read_inventory")(args.inventory)
+        vms = read_inventory(args.inventory)
         if model == "drain":
             base["vms"] = vms
         else:
@@ -191,20 +219,26 @@ def _run_sweep(args) -> int:
             frame.to_csv(out)
         print(f"{len(frame)} scenarios written to {out}")
     if not args.quiet:
-        with __import__("pandas").option_context("display.width", 200,
-                                                 "display.max_colwidth", 80):
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_colwidth", 80):
             print(compact(frame, inputs).to_string())
-    failed = int(frame["error"].notna().sum())
-    if failed:
-        print(f"{failed} of {len(frame)} scenarios failed (see the error column)",
+    errors = frame["error"].dropna()
+    if len(errors) == len(frame):
+        print(f"hvlab sweep: error: all {len(frame)} scenarios failed; the first, scenario "
+              f"{errors.index[0]}: {errors.iloc[0]}\nFix that input (hvlab sweep {model} "
+              "--list-fields shows what --grid can set) and run the sweep again.",
+              file=sys.stderr)
+        return 1
+    if len(errors):
+        print(f"{len(errors)} of {len(frame)} scenarios failed (see the error column)",
               file=sys.stderr)
     return 0
 
 
 def register(subparsers) -> None:
     """Add `sweep` to the `hvlab` command."""
-    from hvlab.params import PRESETS
-    from hvlab.sweeps import MODEL_NAMES
+    from hvlab.sweeps import MODEL_NAMES, sweep
 
     p = subparsers.add_parser(
         "sweep", help="run a model over a grid of inputs",
@@ -219,13 +253,14 @@ def register(subparsers) -> None:
     g = p.add_argument_group("shortcuts (VALUES each)")
     for dest, (flag, field, text) in SHORTCUTS.items():
         g.add_argument(flag, dest=dest, type=parse_values, default=None, metavar="VALUES",
-                       help=f"{text}: same as --grid {field}=VALUES")
-    p.add_argument("--preset", choices=list(PRESETS), default="WS2012",
+                       help=f"{text}: same as --grid {field}=VALUES "
+                            f"(default: {_unswept_text(field)})")
+    p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET,
                    help="Hyper-V settings the grid starts from (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    add_seed_argument(p, sweep, help="root seed")
     run = p.add_argument_group("where to run")
-    run.add_argument("--jobs", "-j", type=int, default=1,
-                     help="worker processes; -1 = every core (default: 1)")
+    run.add_argument("--jobs", "-j", type=int, default=keyword_default(sweep, "n_jobs"),
+                     help="worker processes; -1 = every core (default: %(default)s)")
     run.add_argument("--scheduler", metavar="ADDRESS",
                      help="run on this Dask scheduler (tcp://host:8786)")
     run.add_argument("--dask-workers", type=int, default=0, metavar="N",

@@ -11,7 +11,7 @@ import pytest
 import hvlab as hv
 from hvlab.cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_summary(capsys):
