@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 import hvlab as hv
-from hvlab.models.live import transfer_plan
+from hvlab.physics.transfer import transfer_plan
 from hvlab.perflog import simulate
 from hvlab.perflog.analysis import estimate, find_migrations
 

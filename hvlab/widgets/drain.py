@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from hvlab.models.drain import drain_host
+from hvlab.models import drain_host
 from hvlab.params import PRESETS, VM
 from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, Explorer,
                                  dropdown, float_slider, fmt_bytes, fmt_time, int_slider,

@@ -16,7 +16,7 @@ import hvlab as hv
 from hvlab import exercises as ex
 from hvlab.params import GIB, MIB
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
 
 

@@ -50,7 +50,7 @@ def test_simulation_matches_closed_form_and_semantics(memory_gib, ratio, ws_frac
     link = hv.Link(gbps=10, nics=2)
     settings = dataclasses.replace(hv.WS2012, transport=transport, max_passes=max_passes,
                                    stop_copy_mib=stop_mib)
-    from hvlab.models.live import transfer_plan
+    from hvlab.physics.transfer import transfer_plan
 
     rate = transfer_plan(link, settings).memory_rate_bytes_s
     vm = hv.VM(memory_gib=memory_gib, dirty_rate_mib_s=ratio * rate / MIB,
@@ -195,7 +195,7 @@ def test_same_seed_same_result_and_no_global_state_changed():
 
 def test_unique_dirty_model_saturates_like_the_occupancy_formula():
     """Uniform random page writes: distinct pages after t average N (1 - exp(-w t / N))."""
-    from hvlab.models.live import Dirtier
+    from hvlab.physics.dirtying import Dirtier
 
     vm = hv.VM(memory_gib=4, working_set_gib=1, dirty_rate_mib_s=100)
     dirtier = Dirtier(vm, "unique", np.random.default_rng(3))

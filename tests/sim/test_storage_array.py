@@ -7,11 +7,12 @@ import pytest
 from hypothesis import given, settings as hyp_settings, strategies as st
 
 import hvlab as hv
-from hvlab.models._des import new_environment
-from hvlab.models.storage import (COPY_IO_BYTES, P95_FACTOR, SharedResources, _MultiFlow,
-                                  array_latency_ms, copy_read_demand_per_byte,
-                                  exp_mixture_quantile, guest_demand_frac, mm1_response_ms,
-                                  simulate_io_queue)
+from hvlab.physics.queueing import (P95_FACTOR, array_latency_ms, exp_mixture_quantile,
+                                    mm1_response_ms)
+from hvlab.physics.storage_io import COPY_IO_BYTES, copy_read_demand_per_byte, guest_demand_frac
+from hvlab.sim.environment import new_environment
+from hvlab.sim.io_queue import simulate_io_queue
+from hvlab.sim.sharing import Flow, SharedResources, progressive_filling
 
 import salabim as sim
 
@@ -128,11 +129,11 @@ def test_progressive_filling_textbook_case():
     # a = 1, b = 2 units/s: flows 0 and 1 split a (0.5 each); flow 2 takes b's rest (1.5).
     env = new_environment()
     pool = SharedResources(env, {"a": (1.0, 0.0), "b": (2.0, 0.0)}, default="a")
-    flows = [_MultiFlow(None, 10, math.inf, "f0", 0, pool.uses({"a": 1, "b": 1})),
-             _MultiFlow(None, 10, math.inf, "f1", 0, pool.uses({"a": 1})),
-             _MultiFlow(None, 10, math.inf, "f2", 0, pool.uses({"b": 1}))]
+    flows = [Flow(None, 10, math.inf, "f0", 0, pool.uses({"a": 1, "b": 1})),
+             Flow(None, 10, math.inf, "f1", 0, pool.uses({"a": 1})),
+             Flow(None, 10, math.inf, "f2", 0, pool.uses({"b": 1}))]
     pool.flows.extend(flows)
-    pool._allocate()
+    progressive_filling(pool.flows, tuple(pool.resources.values()))
     assert [f.rate for f in flows] == pytest.approx([0.5, 0.5, 1.5])
 
 
@@ -188,9 +189,9 @@ def test_allocation_is_feasible_and_max_min_fair(caps, flows):
         w = {f"r{i}": x for i, x in enumerate(weights[: len(caps)]) if x > 0.05}
         if not w and math.isinf(cap):
             w = {"r0": 1.0}
-        objs.append(_MultiFlow(None, 1.0, cap, "", 0, pool.uses(w)))
+        objs.append(Flow(None, 1.0, cap, "", 0, pool.uses(w)))
     pool.flows.extend(objs)
-    pool._allocate()
+    progressive_filling(pool.flows, tuple(pool.resources.values()))
     for r in pool.resources.values():
         assert r.used <= r.capacity * (1 + 1e-9)
     for f in objs:

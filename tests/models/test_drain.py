@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings as hyp_settings, strategies as st
 
 import hvlab as hv
-from hvlab.models.drain import LazyMigrationResult
+from hvlab.results import LazyMigrationResult
 
 GIB, MIB = 2**30, 2**20
 LINK = hv.Link(gbps=10)
@@ -131,7 +131,7 @@ def test_concurrency_on_the_example_inventory():
     long when 2, 3 or 4 run at once. (Between 3 and 4 slots one VM gets faster: with more
     slots it starts at another moment and overlaps other copies on the source array less;
     a scheduling anomaly, not a rate effect, so it is not asserted.)"""
-    vms = hv.read_inventory(__import__("pathlib").Path(__file__).resolve().parents[1]
+    vms = hv.read_inventory(__import__("pathlib").Path(__file__).resolve().parents[2]
                             / "data" / "inventory.csv")
     durations = {}
     for k in (1, 2, 3, 4):
@@ -248,7 +248,7 @@ def test_bad_input():
 def test_cli_drain_prints_every_vm(capsys, tmp_path):
     from hvlab.cli import main
 
-    inventory = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / \
+    inventory = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / \
         "inventory.csv"
     figure = tmp_path / "drain.png"
     assert main(["drain", str(inventory), "--link-gbps", "10", "--max-live", "2",

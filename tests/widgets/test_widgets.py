@@ -372,7 +372,7 @@ def test_drain_explorer_runs_on_button_and_sweeps():
 
 # ------------------------------------------------------------------------------------------
 # performance logs
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sql01_live_1gbe_ws2012.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sql01_live_1gbe_ws2012.csv"
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings as hyp_settings, strategies as st
 
 import hvlab as hv
-from hvlab.models.storage_migration import (DELETE_SOURCE_S, chunk_copy_bytes,
-                                            copy_time_closed_form)
+from hvlab.physics.storage_io import chunk_copy_bytes, copy_time_closed_form
+from hvlab.sim.storage_copy import DELETE_SOURCE_S
 
 GIB, MIB = 2**30, 2**20
 COPY_IO = 1 * MIB  # COPY_IO_BYTES, written out: one copy I/O

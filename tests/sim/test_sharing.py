@@ -1,14 +1,21 @@
-"""The fair-share pipe: max-min fair shares with caps, recomputed as flows come and go."""
+"""One shared resource (a link): max-min fair shares with caps, recomputed as flows come and
+go; and salabim's caller-frame lookup installed explicitly, not by importing hvlab."""
+import subprocess
+import sys
+
 import pytest
 import salabim as sim
+import salabim.salabim as salabim_module
 
-from hvlab.models._des import FairSharePipe, new_environment
+from hvlab.sim.environment import (caller_frame_fast, install_fast_caller_frame,
+                                   new_environment, restore_caller_frame)
+from hvlab.sim.sharing import SharedResources
 
 
 def run_flows(capacity, flows):
     """flows: list of (start_s, nbytes, cap). Returns each flow's finish time."""
     env = new_environment()
-    pipe = FairSharePipe(env, capacity)
+    pipe = SharedResources.single(env, capacity)
     finish = {}
 
     class Sender(sim.Component):
@@ -69,4 +76,27 @@ def test_never_exceeds_capacity():
 
 def test_bad_capacity_is_refused():
     with pytest.raises(ValueError, match="capacity"):
-        FairSharePipe(new_environment(), 0.0)
+        SharedResources.single(new_environment(), 0.0)
+
+
+def test_fast_caller_frame_is_installed_by_new_environment_only():
+    # in a fresh interpreter: importing hvlab leaves salabim alone; a model run installs it
+    code = ("import salabim.salabim as s, hvlab as hv\n"
+            "from hvlab.sim.environment import caller_frame_fast as fast\n"
+            "assert s._get_caller_frame is not fast, 'installed on import'\n"
+            "hv.live_migration(hv.VM(memory_gib=1), hv.Link())\n"
+            "assert s._get_caller_frame is fast, 'not installed by a run'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_fast_caller_frame_finds_the_same_frame_as_salabim():
+    restore_caller_frame()
+    original = salabim_module._get_caller_frame
+    try:
+        def probe():
+            return original(), caller_frame_fast()
+
+        slow, fast = probe()
+        assert slow is fast
+    finally:
+        install_fast_caller_frame()
