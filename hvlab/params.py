@@ -212,7 +212,7 @@ class Storage:
     """A storage array (SAN, local RAID or the disks behind a file server).
 
     Defaults describe a modest 2012-era array (unconfirmed, typical figures: a shelf of 15K SAS
-    disks sustains roughly 120-200 MB/s each; DOMAIN.md "Physical bounds").
+    disks sustains roughly 120-200 MB/s each; docs/domain.md, physical bounds).
 
     Parameters
     ----------

@@ -25,7 +25,7 @@ class Dirtier:
     vm : VM
         Supplies `dirty_rate_mib_s` and the writable working set.
     model : str
-        "linear": ``min(rate * t, working_set)`` (API.md's default, deterministic).
+        "linear": ``min(rate * t, working_set)`` (the default of docs/models.md, deterministic).
         "unique": uniformly random 4 KiB page writes at rate w pages/s over a working set of N
         pages; the distinct pages hit in t average ``N (1 - exp(-w t / N))`` and are drawn from
         the occupancy distribution (normal approximation with its exact mean and variance).

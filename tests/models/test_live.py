@@ -1,4 +1,4 @@
-"""Live Migration: the simulation against the closed form and against API.md's pre-copy
+"""Live Migration: the simulation against the closed form and against the documented pre-copy
 semantics written out as a plain loop; physical bounds; direction; determinism."""
 import dataclasses
 import random
@@ -13,7 +13,7 @@ GIB, MIB = 2**30, 2**20
 
 
 def precopy_by_the_book(memory_b, ws_b, dirty_b_s, rate_b_s, state_b, s):
-    """API.md "Pre-copy semantics", step by step (an oracle independent of hvlab's code)."""
+    """The pre-copy semantics of docs/models.md, step by step (an oracle independent of hvlab's code)."""
     sent, t, dirty, n = memory_b, memory_b / rate_b_s, None, 1
     live_s = t
     total_sent = memory_b

@@ -92,7 +92,7 @@ def test_objects_are_frozen_keyword_only_and_replaceable():
 
 
 def test_link_rates_follow_ethernet_framing():
-    # 1460 B of TCP payload per 1538 B on the wire (DOMAIN.md): 118.7 MB/s on 1 GbE
+    # 1460 B of TCP payload per 1538 B on the wire (docs/domain.md, physical bounds): 118.7 MB/s on 1 GbE
     assert TCP_EFFICIENCY == pytest.approx(0.9493, abs=1e-4)
     assert hv.Link(gbps=1).rate_bytes_s == pytest.approx(118.7e6, rel=1e-3)
     assert hv.Link(gbps=10, nics=2).rate_bytes_s == pytest.approx(2 * 1.187e9, rel=1e-3)

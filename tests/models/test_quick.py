@@ -36,7 +36,7 @@ def test_quick_downtime_dwarfs_live_blackout(memory_gib, dirty):
     live = hv.live_migration(vm, hv.Link(gbps=1))
     assert live.converged
     assert quick.downtime_s > 20 * live.downtime_s
-    # third parties quote ~30 s for "a couple of GB" on 2008-era arrays (DOMAIN.md)
+    # third parties quote ~30 s for "a couple of GB" on 2008-era arrays (docs/domain.md)
     if memory_gib == 2:
         slow = hv.quick_migration(vm, hv.Storage(write_mib_s=150, read_mib_s=200))
         assert 10 < slow.downtime_s < 60

@@ -271,7 +271,7 @@ def _bench_runner():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
     spec = importlib.util.spec_from_file_location("hvlab_bench_run", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

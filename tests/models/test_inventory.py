@@ -6,7 +6,7 @@ import pytest
 import hvlab as hv
 from hvlab.inventory import InventoryError
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "inventory.csv"
+DATA = Path(__file__).resolve().parents[2] / "data" / "inventory.csv"
 HEADER = "name,memory_gib,dirty_rate_mib_s,disk_gib,storage"
 
 
