@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JUPYTER_ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: env lab test test-fast bench figures dashboard test-binder clean data
+.PHONY: env lab test test-fast bench figures dashboard test-binder clean data docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,14 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbmake
+	$(MAKE) docs
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 tests
+
+# the documentation site (Sphinx; executes the notebooks; warnings are errors) -> docs/_build/html
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 # sample performance logs in data/, made by the models (deterministic)
 data: $(STAMP)
