@@ -3,8 +3,8 @@
 - speed: turning a result into counters (a widget may draw a simulated log live), and finding
   and fitting migrations in a day-long 1 s log of a host (86,400 rows);
 - accuracy: the loop simulate -> to_perflog -> read_perflog -> find_migrations / estimate over
-  the grid of tests/test_perflog_analysis.py (1 s sampling): worst errors against the model's
-  inputs, beside the issue's bounds.
+  the grid of tests/perflog/test_perflog_analysis.py (1 s sampling): worst errors against the
+  model's inputs, beside the issue's bounds.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pandas as pd
 import hvlab as hv
 from hvlab.physics.transfer import transfer_plan
 from hvlab.perflog import simulate
-from hvlab.perflog.analysis import estimate, find_migrations
+from hvlab.perflog import estimate, find_migrations
 
 MIB = 2**20
 

@@ -77,7 +77,7 @@ def make_log(path: Path) -> float:
                           tz="Europe/Berlin")
     df = pd.DataFrame(values, index=index,
                       columns=pd.MultiIndex.from_tuples(columns(),
-                                                        names=hv.perflog.paths.LEVELS))
+                                                        names=hv.perflog.vocabulary.LEVELS))
     start = time.perf_counter()
     hv.write_perflog(df, path, timezone="W. Europe Standard Time")
     return time.perf_counter() - start

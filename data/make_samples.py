@@ -3,8 +3,8 @@
 Every file is what the model says a Windows Server 2012 Hyper-V host would have logged: PDH-CSV
 4.0, every field quoted, CRLF, cp1252, a time-zone header. The runs are deterministic (fixed
 parameters, fixed start times, seeded NIC background traffic), so running this again gives the
-same bytes; tests/test_perflog_analysis.py checks that it does and that the logs hold what
-data/README.md says.
+same bytes; tests/perflog/test_perflog_analysis.py checks that it does and that the logs hold
+what data/README.md says.
 
     python data/make_samples.py            # write every sample into data/
     python data/make_samples.py --out DIR  # somewhere else

@@ -12,7 +12,7 @@ from hvlab.models import (drain_host, live_migration, quick_migration,
 from hvlab import perflog
 from hvlab.perflog import (CounterPath, PerfLogError, parse_counter_path, read_perflog,
                            read_perflogs, write_perflog)
-from hvlab.perflog.analysis import find_migrations
+from hvlab.perflog import find_migrations
 from hvlab.params import (PRESETS, VM, WS2008R2, WS2012, WS2012R2, Link, MigrationSettings,
                           SmbShare, Storage, preset)
 from hvlab.results import DrainResult, MigrationResult

@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from hvlab.perflog._cells import BAD, NUMERIC, PerfLogError, classify, split_fields
+from hvlab.perflog._colindex import unique_columns
 from hvlab.perflog._encoding import choose_codepage
+from hvlab.perflog._times import interval_s, localise
 from hvlab.perflog.paths import lenient_counter_path, path_matcher
 
 _NEEDED = ("path", "cookedvalue", "timestamp")
@@ -68,7 +70,6 @@ def _choose_format(stamps: list[str], warnings: list) -> tuple[pd.DatetimeIndex,
 
 
 def read_longform(src, bom_len, decode_as, reported, *, tz, dtype, errors, counters, warnings):
-    from hvlab.perflog._times import interval_s, localise
     fh = src.open(bom_len)
     try:
         raw = fh.read()
@@ -215,8 +216,7 @@ def read_longform(src, bom_len, decode_as, reported, *, tz, dtype, errors, count
     index = pd.DatetimeIndex(times, name="time")
     index = localise(index, tz, None, None, src.name, warnings)
     keys = [cps[p].key for p in order]
-    from hvlab.perflog.read import _unique_columns
-    columns, dups = _unique_columns(keys, order, warnings)
+    columns, dups = unique_columns(keys, order, warnings)
     df = pd.DataFrame(out, index=index, columns=columns, copy=False)
     n_cells = df.shape[0] * df.shape[1]
     return df, {

@@ -14,6 +14,7 @@ encoding); text shown to the user is decoded later with the file's encoding.
 """
 from __future__ import annotations
 
+import codecs
 import io
 import math
 import re
@@ -179,7 +180,6 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
         Count the data lines whose delimiter count differs from the header's (exact, costs a
         little more than the total count that is always kept).
     """
-    import codecs
     dl = delim[0]
     lines_c, stamps_c, values_c = _Collector(), _Collector(), _Collector()
     blank = other = delims = 0

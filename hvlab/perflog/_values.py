@@ -13,9 +13,9 @@ from hvlab.perflog._scan import Tally, data_lines, filtered_body
 
 # Which value parser runs: "auto" (pandas, or cutting cells out for a few counters);
 # tests set "careful" (cell by cell only) or "extract" (cut out always) to compare them.
-_PATH = "auto"
-_SMALL_CELLS = 2000  # fewer cells than this: parsed cell by cell (pandas' overhead is larger)
-_BLOCK_CELLS = 1_000_000  # cells per block when a file is parsed again block by block
+PARSER = "auto"
+SMALL_CELLS = 2000  # fewer cells than this: parsed cell by cell (pandas' overhead is larger)
+BLOCK_CELLS = 1_000_000  # cells per block when a file is parsed again block by block
 
 
 def parse_values(src, body_offset, scan, sel, ncols, bdelim, dtype, errors):
@@ -29,7 +29,7 @@ def parse_values(src, body_offset, scan, sel, ncols, bdelim, dtype, errors):
     regular = (scan.delimiters == n * (ncols - 1) and scan.first_delims == ncols - 1
                and (scan.irregular == 0 if k < ncols - 1 else True)
                and scan.quotes in (0, 2 * ncols * n))
-    if regular and scan.cut_line is None and _PATH == "auto" and n * k >= _SMALL_CELLS:
+    if regular and scan.cut_line is None and PARSER == "auto" and n * k >= SMALL_CELLS:
         fh = src.open(body_offset)
         try:
             body = (filtered_body(fh, scan.cut_dropped)
@@ -67,7 +67,7 @@ def _pandas(body, sel, ncols, bdelim, dtype) -> np.ndarray:
 def _blockwise(src, body_offset, scan, sel, ncols, bdelim, dtype, tally):
     n, k = len(scan.data_lines), len(sel)
     out = np.full((n, k), np.nan, dtype=dtype)
-    per_block = max(1, _BLOCK_CELLS // max(ncols, 1))
+    per_block = max(1, BLOCK_CELLS // max(ncols, 1))
     sdelim = bdelim.decode()
     sel_arr = np.asarray(sel)
     pos = 0
@@ -79,7 +79,7 @@ def _blockwise(src, body_offset, scan, sel, ncols, bdelim, dtype, tally):
         nos = scan.data_lines[pos:pos + rows]
         joined = b"\n".join(block)
         done = False
-        if (_PATH == "auto" and rows * k >= _SMALL_CELLS and all(ln.count(bdelim) == ncols - 1
+        if (PARSER == "auto" and rows * k >= SMALL_CELLS and all(ln.count(bdelim) == ncols - 1
                                     and ln.count(b'"') in (0, 2 * ncols) for ln in block)
                 and b"\0" not in joined
                 and b"\r" not in joined and not (tally.cut_line and nos[-1] == tally.cut_line)):

@@ -12,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hvlab.perflog.paths import LEVELS, CounterPath
+from hvlab.perflog._colindex import unique_keys
+from hvlab.perflog._times import interval_s
+from hvlab.perflog.paths import CounterPath
 from hvlab.perflog.read import PerfLogError, read_header, read_perflog
+from hvlab.perflog.vocabulary import LEVELS
 
 __all__ = ["read_perflogs", "expand_paths"]
 
@@ -150,7 +153,6 @@ def read_perflogs(paths_or_glob, *, engine: str = "pandas", **read_kwargs):
         out = pd.DataFrame(columns=union)
     for f, m in zip(files, metas):
         warnings.extend(f"{os.path.basename(f)}: {w}" for w in m["warnings"])
-    from hvlab.perflog._times import interval_s
     valid = out.index[~out.index.isna()]
     return out, {
         "files": files, "rows": int(out.shape[0]), "columns": int(out.shape[1]),
@@ -211,11 +213,8 @@ def _read_dask(files, read_kwargs):
     zone = _common_zone(zones, files, warnings)
     names: dict = {}
     for h in heads:
-        seen: dict = {}
-        for key in h["keys"]:
-            seen[key] = seen.get(key, 0) + 1
-            k = key if seen[key] == 1 else key[:3] + (f"{key[3]} [{seen[key]}]",)
-            names.setdefault(_flat(k), None)
+        for key in unique_keys(h["keys"]):
+            names.setdefault(_flat(key), None)
     columns = list(names)
     dtype = read_kwargs.get("dtype", "float64")
     meta = pd.DataFrame({c: pd.Series(dtype=dtype) for c in columns},

@@ -20,10 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["CounterPath", "parse_counter_path", "LEVELS"]
+from hvlab.perflog.vocabulary import LEVELS
 
-#: Names of the column levels of a log frame, in order.
-LEVELS = ("host", "object", "instance", "counter")
+__all__ = ["CounterPath", "parse_counter_path"]
 
 _INDEX = re.compile(r"(.*)#(\d+)", re.S)
 

@@ -17,23 +17,23 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections import Counter
 
 import numpy as np
 import pandas as pd
 
+from hvlab.perflog import _values
 from hvlab.perflog._cells import PerfLogError, split_fields
-from hvlab.perflog._encoding import (choose_codepage, looks_utf16, normalise, sniff_bom)
-from hvlab.perflog import _values as _v
+from hvlab.perflog._colindex import unique_columns
+from hvlab.perflog._encoding import choose_codepage, looks_utf16, normalise, sniff_bom
+from hvlab.perflog._longform import is_longform_header, read_longform
 from hvlab.perflog._scan import scan_body
 from hvlab.perflog._times import interval_s, time_index
-from hvlab.perflog.paths import LEVELS, lenient_counter_path, path_matcher
+from hvlab.perflog.paths import lenient_counter_path, path_matcher
 
 __all__ = ["read_perflog", "PerfLogError"]
 
 _HEADER_CELL = re.compile(
     r"\s*\(PDH-(CSV|TSV)\s+([0-9.]+)\)\s*(?:\((.*)\)\s*\(\s*([+-]?\d+)\s*\))?\s*", re.S)
-_MAX_WARN = 10
 _EXTRACT_MAX = 16  # up to this many selected counters are cut out during the scan
 
 
@@ -229,7 +229,6 @@ def _read(path_or_buffer, *, encoding, tz, dtype, errors, counters, header_only=
     if decode_as and _family(decode_as) in ("utf-16", "utf-32"):
         src, bom_len = _transcode(src, decode_as, bom_len, errors, warnings), 0
         decode_as = "utf-8"
-    from hvlab.perflog._longform import is_longform_header, read_longform
     fh = src.open(bom_len)
     try:
         pre, header, header_no, body_offset = _header_line(fh, src.name)
@@ -331,9 +330,9 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
                 "timezone": timezone, "bias_min": bias, "encoding": reported or enc,
                 "paths": [file_paths[c - 1] for c in sel],
                 "keys": [cps[c - 1].key for c in sel], "warnings": warnings}
-    extract = sel if _v._PATH in ("auto", "extract") and sel and (
-        _v._PATH == "extract" or (counters is not None and len(sel) <= _EXTRACT_MAX
-                               and len(sel) * 8 <= ncols - 1)) else None
+    extract = sel if _values.PARSER in ("auto", "extract") and sel and (
+        _values.PARSER == "extract" or (counters is not None and len(sel) <= _EXTRACT_MAX
+                                        and len(sel) * 8 <= ncols - 1)) else None
     fh = src.open(body_offset)
     try:
         scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim, ncols=ncols,
@@ -368,11 +367,11 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     if extract is not None:
         values, tally = scan.values, scan.tally
     else:
-        values, tally = _v.parse_values(src, body_offset, scan, sel, ncols, bdelim, dtype,
-                                        errors)
+        values, tally = _values.parse_values(src, body_offset, scan, sel, ncols, bdelim,
+                                             dtype, errors)
     sel_paths = {c: file_paths[c - 1] for c in sel}
     if tally.must_stop:
-        raise _v.stop_error(src.name, tally, sel_paths, text_enc, ncols)
+        raise _values.stop_error(src.name, tally, sel_paths, text_enc, ncols)
 
     header_cell = cells[0]
     version, timezone, bias, has_zone = parse_header_cell(header_cell, warnings)
@@ -385,7 +384,7 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     index, bad_times = time_index(scan.stamps, scan.data_lines, src.name, errors, timezone,
                                    bias, tz, warnings)
     keys = [cps[c - 1].key for c in sel]
-    columns, dups = _unique_columns(keys, [file_paths[c - 1] for c in sel], warnings)
+    columns, dups = unique_columns(keys, [file_paths[c - 1] for c in sel], warnings)
     df = pd.DataFrame(values, index=index, columns=columns, copy=False)
 
     _warn_lines(tally, scan, warnings, text_enc, src.name)
@@ -458,39 +457,6 @@ def _final_encoding(enc, header, scan, console, warnings):
     if note:
         warnings.append(note)
     return page
-
-
-def _multiindex(keys) -> pd.MultiIndex:
-    """MultiIndex (host, object, instance, counter) from key tuples, levels in order of
-    appearance (built directly: from_tuples' factorising costs ~10 ms even for ten keys)."""
-    levels, codes = [], []
-    for i in range(4):
-        seen: dict = {}
-        codes.append(np.fromiter((seen.setdefault(k[i], len(seen)) for k in keys),
-                                 dtype=np.int64, count=len(keys)))
-        levels.append(pd.Index(list(seen), dtype="str"))
-    return pd.MultiIndex(levels=levels, codes=codes, names=list(LEVELS),
-                         verify_integrity=False)
-
-
-def _unique_columns(keys, raws, warnings):
-    counts = Counter(keys)
-    dups = {}
-    if len(counts) == len(keys):
-        return _multiindex(keys), dups
-    seen: Counter = Counter()
-    out = []
-    for key, raw in zip(keys, raws):
-        seen[key] += 1
-        if counts[key] > 1:
-            dups[raw] = counts[key]
-        if seen[key] > 1:
-            key = key[:3] + (f"{key[3]} [{seen[key]}]",)
-        out.append(key)
-    for raw, times in list(dups.items())[:_MAX_WARN]:
-        warnings.append(f"{raw!r} appears {times} times; all kept, the later ones as "
-                        f"'... [2]', '... [3]' in the counter level")
-    return _multiindex(out), dups
 
 
 def _warn_lines(tally, scan, warnings, text_enc, name):

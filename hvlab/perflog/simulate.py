@@ -1,6 +1,7 @@
 """Simulated performance logs: the counters a Hyper-V host would have recorded while a modelled
 migration ran, as a frame (`result_to_frame`, `drain_to_frame`) or a PDH-CSV file
-(`result_to_perflog`, `drain_to_perflog`, `multihost_drain_to_perflog`).
+(`result_to_perflog`, `drain_to_perflog`, `multihost_drain_to_perflog`). Counter names come
+from `hvlab.perflog.vocabulary`; docs/perflogs.md lists them and the file format.
 
 How a model result becomes counters
 -----------------------------------
@@ -59,75 +60,24 @@ import numpy as np
 import pandas as pd
 
 from hvlab.params import MIB, PAGE_BYTES
+from hvlab.perflog.vocabulary import (COMPRESSED_SENT, DIRTY_PAGES, DISK_IDLE, DISK_OBJECT,
+                                      DISK_READ, DISK_SEC_READ, DISK_SEC_WRITE, DISK_WRITE,
+                                      IS_BLACKOUT, LEVELS, LM_OBJECT, NIC_BANDWIDTH, NIC_OBJECT,
+                                      NIC_RECEIVED, NIC_SENT, PASS_NUMBER, RECEIVER_DECOMPRESSED,
+                                      RECEIVER_WRITTEN, SMB_OBJECT, SMB_READ, SMB_SEC_READ,
+                                      SMB_SEC_WRITE, SMB_SENT, SMB_WRITE, STANDARD_GBPS,
+                                      TCP_RECEIVED, TCP_SENT, VSD_LATENCY, VSD_OBJECT, VSD_READ,
+                                      VSD_WRITE, WALKER_READ, WALKER_UNCOMPRESSED, lm_instance,
+                                      nic_name, vhd_instance)
+from hvlab.perflog.write import write_perflog
+from hvlab.physics.series import step_values
 from hvlab.results import DrainResult, MigrationResult
-
-# ---- counter names, exactly as an English-locale Windows Server writes them ------------------
-LM_OBJECT = "Hyper-V VM Live Migration"
-LM_SUFFIX = ":VM Live Migration"
-PASS_NUMBER = "Transfer Pass: Number"
-DIRTY_PAGES = "Transfer pass: Dirty Page Count"
-IS_BLACKOUT = "Transfer Pass: Is blackout"
-TCP_SENT = "TCP Transport: Bytes Sent/sec"
-TCP_RECEIVED = "TCP Transport: Bytes Received/sec"
-SMB_SENT = "SMB Transport: Bytes Sent/sec"
-WALKER_READ = "Memory Walker: Bytes Read/sec"
-WALKER_UNCOMPRESSED = "Memory Walker: Uncompressed Bytes Sent/sec"
-COMPRESSED_SENT = "Compressor: Compressed Bytes Sent/sec"
-RECEIVER_WRITTEN = "Receiver: Bytes Written/sec"
-RECEIVER_DECOMPRESSED = "Receiver: Decompressed Bytes/sec"
-NIC_OBJECT = "Network Interface"
-NIC_SENT = "Bytes Sent/sec"
-NIC_RECEIVED = "Bytes Received/sec"
-NIC_BANDWIDTH = "Current Bandwidth"
-VSD_OBJECT = "Hyper-V Virtual Storage Device"
-VSD_READ = "Read Bytes/sec"
-VSD_WRITE = "Write Bytes/sec"
-VSD_LATENCY = "Latency"
-DISK_OBJECT = "PhysicalDisk"
-DISK_READ = "Disk Read Bytes/sec"
-DISK_WRITE = "Disk Write Bytes/sec"
-DISK_SEC_READ = "Avg. Disk sec/Read"
-DISK_SEC_WRITE = "Avg. Disk sec/Write"
-DISK_IDLE = "% Idle Time"
-SMB_OBJECT = "SMB Client Shares"
-SMB_READ = "Read Bytes/sec"
-SMB_WRITE = "Write Bytes/sec"
-SMB_SEC_READ = "Avg. sec/Read"
-SMB_SEC_WRITE = "Avg. sec/Write"
 
 NIC_FRAMING = 1514 / 1460  # Ethernet (14 B) + IPv4 (20 B) + TCP (20 B) headers per 1460 B
 DEFAULT_START = pd.Timestamp("2013-03-12 14:00:00")  # a fixed, deterministic wall clock
-STANDARD_GBPS = (1.0, 10.0, 25.0, 40.0, 56.0, 100.0)
-LEVELS = ["host", "object", "instance", "counter"]
-
-
-def lm_instance(vm: str) -> str:
-    """The ``Hyper-V VM Live Migration`` instance name of a VM: ``"<vm>:VM Live Migration"``."""
-    return f"{vm}{LM_SUFFIX}"
-
-
-def vhd_instance(path: str) -> str:
-    r"""A VHD path as a ``Hyper-V Virtual Storage Device`` instance: ``\`` becomes ``-``
-    (``C:\ClusterStorage\Volume1\sql01.vhdx`` -> ``C:-ClusterStorage-Volume1-sql01.vhdx``)."""
-    return path.replace("\\", "-")
-
-
-def nic_name(gbps: float) -> str:
-    """A realistic NIC instance name for a line rate (PDH writes ``(`` ``)`` as ``[`` ``]``)."""
-    if gbps <= 1:
-        return "Intel[R] 82576 Gigabit Dual Port Network Connection"
-    return f"Intel[R] 82599 {gbps:g} Gigabit Dual Port Network Connection"
 
 
 # ---- piecewise-constant signals and their sampling ----------------------------------------------
-def _value_at(times, values, t, before=0.0) -> np.ndarray:
-    """Value at instants `t` of the piecewise-constant signal (times, values)."""
-    times = np.asarray(times, dtype=float)
-    values = np.asarray(values, dtype=float)
-    idx = np.searchsorted(times, t, side="right") - 1
-    return np.where(idx < 0, before, values[np.clip(idx, 0, None)])
-
-
 class _Grid:
     """Sample instants ``t_j`` [s, model time] of one log."""
 
@@ -154,7 +104,7 @@ class _Grid:
 
     def at(self, times, values, before=0.0) -> np.ndarray:
         """Instantaneous value of a piecewise-constant signal at each sample."""
-        return _value_at(times, values, self.t, before)
+        return step_values(times, values, self.t, before)
 
     def present(self, begin_s: float, end_s: float) -> np.ndarray:
         """Mask of the samples at which an instance living over [begin_s, end_s] exists: from
@@ -234,7 +184,7 @@ def _memory_stream(result: MigrationResult, offset_s: float = 0.0) -> _Memory | 
     edges = np.unique(np.concatenate([passes["start_s"].to_numpy(float),
                                       passes["end_s"].to_numpy(float),
                                       t_tl[(t_tl > mem_start) & (t_tl < passes["end_s"].max())]]))
-    tl_at = _value_at(t_tl, r_tl, edges)
+    tl_at = step_values(t_tl, r_tl, edges)
     wire = np.zeros(edges.size)
     memory = np.zeros(edges.size)
     compressed = np.zeros(edges.size, dtype=bool)
@@ -618,12 +568,6 @@ def _renamed_result(result: MigrationResult):
     return view
 
 
-def _write(frame: pd.DataFrame, path, **kwargs):
-    from hvlab.perflog.write import write_perflog
-
-    return write_perflog(frame, path, **kwargs)
-
-
 _WRITE_KEYS = ("fmt", "encoding", "timezone", "bias_min")
 
 
@@ -648,7 +592,7 @@ def result_to_perflog(result: MigrationResult, path, host: str = "HV01", start=N
     """
     write, frame_kw = _split_kwargs(dict(kwargs), start)
     frame = result_to_frame(result, host=host, start=start, interval_s=interval_s, **frame_kw)
-    return _write(frame, path, **write)
+    return write_perflog(frame, path, **write)
 
 
 def drain_to_frame(drain: DrainResult, host: str = "HV01", start=None, interval_s: float = 1.0,
@@ -698,7 +642,7 @@ def drain_to_perflog(drain: DrainResult, path, host: str = "HV01", start=None,
     ``fmt``, ``encoding``, ``timezone``, ``bias_min`` go to `hvlab.write_perflog`)."""
     write, frame_kw = _split_kwargs(dict(kwargs), start)
     frame = drain_to_frame(drain, host=host, start=start, interval_s=interval_s, **frame_kw)
-    return _write(frame, path, **write)
+    return write_perflog(frame, path, **write)
 
 
 def multihost_drain_to_perflog(drain: DrainResult, path, source: str = "HV01",

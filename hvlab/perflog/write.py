@@ -25,7 +25,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from hvlab.perflog.paths import LEVELS, CounterPath, parse_counter_path
+from hvlab.perflog.paths import CounterPath, parse_counter_path
+from hvlab.perflog.vocabulary import LEVELS
 
 __all__ = ["write_perflog", "format_header_cell", "format_number"]
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hvlab as hv
-from hvlab.perflog.catalogue import label as catalogue_label
+from hvlab.perflog.counter_catalogue import label as catalogue_label
 from hvlab.perflog.paths import CounterPath, lenient_counter_path, path_matcher, wildcard
 
 

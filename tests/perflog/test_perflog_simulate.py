@@ -10,6 +10,7 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 
 import hvlab as hv
 from hvlab.perflog import simulate as sim
+from hvlab.perflog import vocabulary
 from hvlab.results import DrainResult
 
 GIB, MIB, PAGE = 2**30, 2**20, 4096
@@ -60,9 +61,9 @@ def test_counter_paths_are_the_windows_names():
 
 
 def test_vhd_instance_replaces_backslashes():
-    assert sim.vhd_instance(r"C:\ClusterStorage\Volume1\sql01.vhdx") == \
+    assert vocabulary.vhd_instance(r"C:\ClusterStorage\Volume1\sql01.vhdx") == \
         "C:-ClusterStorage-Volume1-sql01.vhdx"
-    assert sim.lm_instance("sql01") == "sql01:VM Live Migration"
+    assert vocabulary.lm_instance("sql01") == "sql01:VM Live Migration"
 
 
 def test_first_row_of_rate_counters_is_missing_and_gauges_are_not():

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import hvlab as hv
-from hvlab.perflog.paths import LEVELS
+from hvlab.perflog.vocabulary import LEVELS
 
 
 def _write(path, host, start, rows, tz, counters=("Bytes Sent/sec",), base=0.0):

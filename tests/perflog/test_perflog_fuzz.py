@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import hvlab.perflog._values as read_mod
+import hvlab.perflog._values as values_mod
 from hvlab import PerfLogError, read_perflog
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "data"
 SEEDS = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".tsv", ".txt"))
 SEED_BYTES = [p.read_bytes() for p in SEEDS]
 
@@ -106,9 +106,9 @@ def test_mutated_logs_load_or_raise_perflogerror(case, errors):
 
 
 def _read_with(path_kind: str, data: bytes):
-    # _SMALL_CELLS=0: let pandas parse even these tiny files, so its path is compared too
-    with mock.patch.object(read_mod, "_PATH", path_kind), \
-            mock.patch.object(read_mod, "_SMALL_CELLS", 0):
+    # SMALL_CELLS=0: let pandas parse even these tiny files, so its path is compared too
+    with mock.patch.object(values_mod, "PARSER", path_kind), \
+            mock.patch.object(values_mod, "SMALL_CELLS", 0):
         try:
             return read_perflog(io.BytesIO(data), errors="coerce")
         except PerfLogError as exc:

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import hvlab as hv
-import hvlab.perflog._values as read_mod
+import hvlab.perflog._values as values_mod
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parent.parent / "data"
 LM = ("HV01", "Hyper-V VM Live Migration", "sql01:VM Live Migration")
 API_KEYS = {"format", "timezone", "bias_min", "encoding", "rows", "columns", "missing_cells",
             "bad_cells", "interval_s", "start", "end", "paths", "warnings"}
@@ -26,7 +26,7 @@ def read(name, **kw):
     assert df.shape[0] * df.shape[1] == (meta["numeric_cells"] + meta["missing_cells"]
                                          + meta["bad_cells"])
     assert int(df.notna().to_numpy().sum()) == meta["numeric_cells"]
-    assert df.index.name == "time" and list(df.columns.names) == list(hv.perflog.paths.LEVELS)
+    assert df.index.name == "time" and list(df.columns.names) == list(hv.perflog.vocabulary.LEVELS)
     return df, meta
 
 
@@ -325,7 +325,7 @@ def _generated(tmp_path, rows=400, cols=60, bad_at=None):
     df = pd.DataFrame(values, index=pd.date_range("2026-01-05", periods=rows, freq="s",
                                                   tz="UTC"),
                       columns=pd.MultiIndex.from_tuples(keys,
-                                                        names=hv.perflog.paths.LEVELS))
+                                                        names=hv.perflog.vocabulary.LEVELS))
     path = tmp_path / "gen.csv"
     hv.write_perflog(df, path)
     if bad_at is not None:
@@ -341,12 +341,12 @@ def _generated(tmp_path, rows=400, cols=60, bad_at=None):
 @pytest.mark.parametrize("path_kind", ["auto", "careful", "extract"])
 def test_value_paths_agree(tmp_path, path_kind):
     df, path = _generated(tmp_path)
-    with mock.patch.object(read_mod, "_PATH", path_kind):
+    with mock.patch.object(values_mod, "PARSER", path_kind):
         back, meta = hv.read_perflog(path)
     np.testing.assert_array_equal(back.to_numpy(), df.to_numpy())
     assert meta["missing_cells"] == int(np.isnan(df.to_numpy()).sum())
     sub_cols = ["C:-VMs-vm03.vhdx", "C:-VMs-vm41.vhdx"]
-    with mock.patch.object(read_mod, "_PATH", path_kind):
+    with mock.patch.object(values_mod, "PARSER", path_kind):
         sub, _ = hv.read_perflog(path, counters=[rf"\*({c})\*" for c in sub_cols])
     np.testing.assert_array_equal(sub.to_numpy(), df.iloc[:, [3, 41]].to_numpy())
 
@@ -355,7 +355,7 @@ def test_value_paths_agree(tmp_path, path_kind):
 def test_bad_cell_found_in_blocks(tmp_path, counters):
     """A bad cell deep in a big file: found by the block-wise pass with its line/column."""
     df, path = _generated(tmp_path, bad_at=(300, 15))
-    with mock.patch.object(read_mod, "_BLOCK_CELLS", 600):  # 10 lines per block
+    with mock.patch.object(values_mod, "BLOCK_CELLS", 600):  # 10 lines per block
         with pytest.raises(hv.PerfLogError, match="line 300, column 15"):
             hv.read_perflog(path, counters=counters)
         back, meta = hv.read_perflog(path, counters=counters, errors="coerce")

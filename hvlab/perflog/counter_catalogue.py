@@ -27,7 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hvlab.perflog.paths import LEVELS, CounterPath, lenient_counter_path, wildcard
+from hvlab.perflog import vocabulary as v
+from hvlab.perflog.paths import CounterPath, lenient_counter_path, wildcard
+from hvlab.perflog.vocabulary import LEVELS
 
 __all__ = ["CounterInfo", "CATALOGUE", "describe", "label", "select", "counter_table"]
 
@@ -57,107 +59,95 @@ class CounterInfo:
     instance: str = ""
 
 
-_LM = "Hyper-V VM Live Migration"
-_LM_INST = "<VM>:VM Live Migration (WS2012 R2)"
-_VSD = "Hyper-V Virtual Storage Device"
-_VSD_INST = "the VHD/VHDX path with \\ replaced by - (C:-VMs-sql01.vhdx)"
-
 _ENTRIES = [
-    (_LM, "Transfer Pass: Number", "pass",
+    (v.LM_OBJECT, v.PASS_NUMBER, "pass",
      "Memory pass being copied: 1 is the full copy, later passes resend pages dirtied meanwhile"),
-    (_LM, "Transfer pass: Dirty Page Count", "pages",
+    (v.LM_OBJECT, v.DIRTY_PAGES, "pages",
      "Pages (4 KiB) the VM dirtied during the pass, to be sent by the next one"),
-    (_LM, "Transfer Pass: Is blackout", "0/1",
+    (v.LM_OBJECT, v.IS_BLACKOUT, "0/1",
      "1 while the VM is paused for the final copy of dirty pages and device state (blackout)"),
-    (_LM, "Transfer pass: CPU Cap", "%",
+    (v.LM_OBJECT, v.CPU_CAP, "%",
      "CPU cap Hyper-V reports for the VM during the pass (not documented further)"),
-    (_LM, "TCP Transport: Bytes Sent/sec", "bytes/s",
+    (v.LM_OBJECT, v.TCP_SENT, "bytes/s",
      "Migration data sent over the TCP transport (TCP/IP and Compression options)"),
-    (_LM, "TCP Transport: Bytes Received/sec", "bytes/s",
+    (v.LM_OBJECT, v.TCP_RECEIVED, "bytes/s",
      "Migration data received over the TCP transport (on the destination)"),
-    (_LM, "TCP Transport: Bytes Pending Send", "bytes",
+    (v.LM_OBJECT, v.TCP_PENDING, "bytes",
      "Migration data queued for the TCP transport and not yet sent"),
-    (_LM, "Memory Walker: Uncompressed Bytes Sent", "bytes",
+    (v.LM_OBJECT, v.WALKER_UNCOMPRESSED_TOTAL, "bytes",
      "Memory sent without compression so far in this migration (cumulative)"),
-    (_LM, "Memory Walker: Uncompressed Bytes Sent/sec", "bytes/s",
+    (v.LM_OBJECT, v.WALKER_UNCOMPRESSED, "bytes/s",
      "Memory sent without compression, per second"),
-    (_LM, "Memory Walker: Bytes Read/sec", "bytes/s",
+    (v.LM_OBJECT, v.WALKER_READ, "bytes/s",
      "Guest memory read by the memory walker to be sent"),
-    (_LM, "Compressor: Compressed Bytes Sent", "bytes",
+    (v.LM_OBJECT, v.COMPRESSED_SENT_TOTAL, "bytes",
      "Compressed memory sent so far (cumulative; Compression option)"),
-    (_LM, "Compressor: Compressed Bytes Sent/sec", "bytes/s",
+    (v.LM_OBJECT, v.COMPRESSED_SENT, "bytes/s",
      "Compressed memory sent per second (Compression option)"),
-    (_LM, "Compressor: Bytes to be Compressed", "bytes",
+    (v.LM_OBJECT, v.TO_COMPRESS, "bytes",
      "Memory waiting for the compressor (Compression option)"),
-    (_LM, "SMB Transport: Bytes Sent", "bytes",
+    (v.LM_OBJECT, v.SMB_SENT_TOTAL, "bytes",
      "Migration data sent over SMB 3 so far (cumulative; SMB option)"),
-    (_LM, "SMB Transport: Bytes Sent/sec", "bytes/s",
+    (v.LM_OBJECT, v.SMB_SENT, "bytes/s",
      "Migration data sent over SMB 3 per second (SMB option, Multichannel/RDMA)"),
-    (_LM, "Receiver: Bytes Written/sec", "bytes/s",
+    (v.LM_OBJECT, v.RECEIVER_WRITTEN, "bytes/s",
      "Memory written into the destination VM per second"),
-    (_LM, "Receiver: Decompressed Bytes/sec", "bytes/s",
+    (v.LM_OBJECT, v.RECEIVER_DECOMPRESSED, "bytes/s",
      "Memory decompressed on the destination per second (Compression option)"),
-    (_VSD, "Read Bytes/sec", "bytes/s", "Bytes read from this virtual disk per second"),
-    (_VSD, "Write Bytes/sec", "bytes/s", "Bytes written to this virtual disk per second"),
-    (_VSD, "Read Count", "operations", "Read operations completed (cumulative)"),
-    (_VSD, "Write Count", "operations", "Write operations completed (cumulative)"),
-    (_VSD, "Queue Length", "requests", "I/O requests outstanding on this virtual disk"),
-    (_VSD, "Latency", "s",
+    (v.VSD_OBJECT, v.VSD_READ, "bytes/s", "Bytes read from this virtual disk per second"),
+    (v.VSD_OBJECT, v.VSD_WRITE, "bytes/s", "Bytes written to this virtual disk per second"),
+    (v.VSD_OBJECT, v.VSD_READ_COUNT, "operations", "Read operations completed (cumulative)"),
+    (v.VSD_OBJECT, v.VSD_WRITE_COUNT, "operations", "Write operations completed (cumulative)"),
+    (v.VSD_OBJECT, v.VSD_QUEUE, "requests", "I/O requests outstanding on this virtual disk"),
+    (v.VSD_OBJECT, v.VSD_LATENCY, "s",
      "Average latency of I/O to this virtual disk (seconds per Microsoft's VHD history)"),
-    (_VSD, "Throughput", "operations/s",
+    (v.VSD_OBJECT, v.VSD_THROUGHPUT, "operations/s",
      "I/O throughput of this virtual disk as Storage QoS counts it (WS2012 R2)"),
-    (_VSD, "Error Count", "errors", "I/O errors on this virtual disk (cumulative)"),
-    ("Hyper-V Virtual Network Adapter", "Bytes Sent/sec", "bytes/s",
+    (v.VSD_OBJECT, v.VSD_ERRORS, "errors", "I/O errors on this virtual disk (cumulative)"),
+    (v.VNIC_OBJECT, v.VNIC_SENT, "bytes/s",
      "Bytes the VM's virtual network adapter sent per second"),
-    ("Hyper-V Virtual Network Adapter", "Bytes Received/sec", "bytes/s",
+    (v.VNIC_OBJECT, v.VNIC_RECEIVED, "bytes/s",
      "Bytes the VM's virtual network adapter received per second"),
-    ("Hyper-V Hypervisor Logical Processor", "% Total Run Time", "%",
+    (v.LP_OBJECT, v.LP_TOTAL_RUN, "%",
      "Time the physical logical processor ran guest plus hypervisor code"),
-    ("Hyper-V Hypervisor Logical Processor", "% Guest Run Time", "%",
+    (v.LP_OBJECT, v.LP_GUEST_RUN, "%",
      "Time the physical logical processor ran guest code"),
-    ("Hyper-V Dynamic Memory VM", "Physical Memory", "MB",
+    (v.DM_OBJECT, v.DM_PHYSICAL_MEMORY, "MB",
      "Memory currently assigned to the VM"),
-    ("Hyper-V Dynamic Memory VM", "Current Pressure", "%",
+    (v.DM_OBJECT, v.DM_PRESSURE, "%",
      "Memory the VM needs as a percentage of what it has (over 100: it wants more)"),
-    ("SMB Client Shares", "Avg. sec/Read", "s", "Average time of a read from the share"),
-    ("SMB Client Shares", "Avg. sec/Write", "s", "Average time of a write to the share"),
-    ("SMB Client Shares", "Data Bytes/sec", "bytes/s", "Bytes read from and written to the share"),
-    ("SMB Client Shares", "Read Bytes/sec", "bytes/s", "Bytes read from the share per second"),
-    ("SMB Client Shares", "Write Bytes/sec", "bytes/s", "Bytes written to the share per second"),
-    ("SMB Client Shares", "Current Open File Count", "files",
+    (v.SMB_OBJECT, v.SMB_SEC_READ, "s", "Average time of a read from the share"),
+    (v.SMB_OBJECT, v.SMB_SEC_WRITE, "s", "Average time of a write to the share"),
+    (v.SMB_OBJECT, v.DATA_BYTES, "bytes/s", "Bytes read from and written to the share"),
+    (v.SMB_OBJECT, v.SMB_READ, "bytes/s", "Bytes read from the share per second"),
+    (v.SMB_OBJECT, v.SMB_WRITE, "bytes/s", "Bytes written to the share per second"),
+    (v.SMB_OBJECT, v.OPEN_FILES, "files",
      "Files this client holds open on the share (VHDs of running VMs)"),
-    ("SMB Server Shares", "Avg. sec/Read", "s", "Average time the server took per read"),
-    ("SMB Server Shares", "Avg. sec/Write", "s", "Average time the server took per write"),
-    ("SMB Server Shares", "Data Bytes/sec", "bytes/s", "Bytes read and written on the share"),
-    ("SMB Server Shares", "Read Bytes/sec", "bytes/s", "Bytes clients read from the share"),
-    ("SMB Server Shares", "Write Bytes/sec", "bytes/s", "Bytes clients wrote to the share"),
-    ("SMB Server Shares", "Current Open File Count", "files", "Files open on the share"),
-    ("Network Interface", "Bytes Sent/sec", "bytes/s", "Bytes the NIC sent per second"),
-    ("Network Interface", "Bytes Received/sec", "bytes/s", "Bytes the NIC received per second"),
-    ("Network Interface", "Current Bandwidth", "bit/s", "The NIC's link speed (1e9 for 1 GbE)"),
-    ("Processor", "% Processor Time", "%", "Time the processor was busy"),
-    ("Memory", "Available MBytes", "MB", "Physical memory free for use"),
+    (v.SMB_SERVER_OBJECT, v.SMB_SEC_READ, "s", "Average time the server took per read"),
+    (v.SMB_SERVER_OBJECT, v.SMB_SEC_WRITE, "s", "Average time the server took per write"),
+    (v.SMB_SERVER_OBJECT, v.DATA_BYTES, "bytes/s", "Bytes read and written on the share"),
+    (v.SMB_SERVER_OBJECT, v.SMB_READ, "bytes/s", "Bytes clients read from the share"),
+    (v.SMB_SERVER_OBJECT, v.SMB_WRITE, "bytes/s", "Bytes clients wrote to the share"),
+    (v.SMB_SERVER_OBJECT, v.OPEN_FILES, "files", "Files open on the share"),
+    (v.NIC_OBJECT, v.NIC_SENT, "bytes/s", "Bytes the NIC sent per second"),
+    (v.NIC_OBJECT, v.NIC_RECEIVED, "bytes/s", "Bytes the NIC received per second"),
+    (v.NIC_OBJECT, v.NIC_BANDWIDTH, "bit/s", "The NIC's link speed (1e9 for 1 GbE)"),
+    (v.PROCESSOR_OBJECT, v.PROCESSOR_TIME, "%", "Time the processor was busy"),
+    (v.MEMORY_OBJECT, v.AVAILABLE_MBYTES, "MB", "Physical memory free for use"),
 ]
-for _obj in ("PhysicalDisk", "LogicalDisk"):
+for _obj in (v.DISK_OBJECT, v.LOGICAL_DISK_OBJECT):
     _ENTRIES += [
-        (_obj, "Avg. Disk sec/Read", "s", "Average time of a read (the latency the guest feels)"),
-        (_obj, "Avg. Disk sec/Write", "s", "Average time of a write"),
-        (_obj, "Disk Read Bytes/sec", "bytes/s", "Bytes read from the disk per second"),
-        (_obj, "Disk Write Bytes/sec", "bytes/s", "Bytes written to the disk per second"),
-        (_obj, "Current Disk Queue Length", "requests", "Requests outstanding when sampled"),
-        (_obj, "% Idle Time", "%", "Time the disk had nothing to do (100 - busy)"),
+        (_obj, v.DISK_SEC_READ, "s", "Average time of a read (the latency the guest feels)"),
+        (_obj, v.DISK_SEC_WRITE, "s", "Average time of a write"),
+        (_obj, v.DISK_READ, "bytes/s", "Bytes read from the disk per second"),
+        (_obj, v.DISK_WRITE, "bytes/s", "Bytes written to the disk per second"),
+        (_obj, v.DISK_QUEUE, "requests", "Requests outstanding when sampled"),
+        (_obj, v.DISK_IDLE, "%", "Time the disk had nothing to do (100 - busy)"),
     ]
-_INSTANCES = {_LM: _LM_INST, _VSD: _VSD_INST,
-              "Hyper-V Hypervisor Logical Processor": "Hv LP 0, Hv LP 1, ..., _Total",
-              "Hyper-V Dynamic Memory VM": "VM name", "Hyper-V Virtual Network Adapter":
-              "VM name_Network Adapter_<id>", "SMB Client Shares": "\\server\\share",
-              "SMB Server Shares": "share name", "Network Interface": "NIC description",
-              "PhysicalDisk": "0 C:, 1 D:, _Total", "LogicalDisk": "C:, D:, _Total",
-              "Processor": "0, 1, _Total"}
 
 #: Every entry, keyed by (object, counter) in lower case.
 CATALOGUE: dict[tuple[str, str], CounterInfo] = {
-    (o.lower(), c.lower()): CounterInfo(o, c, u, m, _INSTANCES.get(o, ""))
+    (o.lower(), c.lower()): CounterInfo(o, c, u, m, v.INSTANCE_FORMATS.get(o, ""))
     for o, c, u, m in _ENTRIES}
 _BY_COUNTER: dict[str, list[CounterInfo]] = {}
 for _info in CATALOGUE.values():

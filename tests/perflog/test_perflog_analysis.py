@@ -12,7 +12,8 @@ from hypothesis import given, settings as hyp_settings, strategies as st
 import hvlab as hv
 from hvlab.perflog import simulate as sim
 from hvlab.perflog import read_perflog
-from hvlab.perflog.analysis import estimate, find_migrations
+from hvlab.perflog.detection import find_migrations
+from hvlab.perflog.estimation import estimate
 
 GIB, MIB, PAGE = 2**30, 2**20, 4096
 START = pd.Timestamp("2013-03-12 14:00:00")
@@ -295,7 +296,7 @@ def test_storage_migration_is_found_as_a_disk_copy(tmp_path):
 
 
 # ---- the sample logs in data/ ------------------------------------------------------------------
-DATA = __import__("pathlib").Path(__file__).resolve().parent.parent / "data"
+DATA = __import__("pathlib").Path(__file__).resolve().parents[2] / "data"
 
 
 def load_make_samples():
