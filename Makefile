@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JUPYTER_ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: env lab test test-fast bench figures dashboard test-binder clean data docs
+.PHONY: env lab test test-fast bench figures dashboard test-binder clean data docs lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab $(JUPYTER_ROOT_FLAG) notebooks/00-start-here.ipynb
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbmake
 	$(MAKE) docs
+
+# the layer contracts of pyproject.toml (docs/architecture.md)
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 tests
