@@ -12,13 +12,15 @@ import numpy as np
 import pandas as pd
 
 from hvlab.params import MIB
+from hvlab.perflog import vocabulary
 from hvlab.widgets._base import (BLACKOUT_COLOUR, NETWORK_COLOUR, PHASE_COLOURS, Explorer,
                                  dropdown, fmt_bytes, fmt_time, style_axes)
 
 #: Most points drawn per counter: longer series are reduced to block maxima (peaks survive).
 MAX_POINTS = 4000
-PREFERRED = ("TCP Transport: Bytes Sent/sec", "Bytes Sent/sec", "Disk Read Bytes/sec",
-             "Read Bytes/sec")
+PREFERRED = (vocabulary.TCP_SENT, vocabulary.NIC_SENT, vocabulary.DISK_READ,
+             vocabulary.READ_BYTES)
+"""Counters shown first when a log is opened, in order of preference."""
 SECOND_COLOUR = "#fd8d3c"
 
 
