@@ -21,7 +21,7 @@ LM = "Hyper-V VM Live Migration"
 
 
 def memory_rate_mib_s(gbps, settings):
-    """Theory (API.md, params docs): one NIC's TCP payload, 1460/1538 of the line rate; with
+    """Theory (docs/models.md, params docs): one NIC's TCP payload, 1460/1538 of the line rate; with
     compression the compressor's output is capped by the NIC and the memory rate is that times
     the ratio, unless the spare CPU compresses less than the NIC carries (plain TCP)."""
     nic = gbps * 1e9 / 8 * 1460 / 1538

@@ -47,7 +47,7 @@ def test_counter_paths_are_the_windows_names():
     assert frame.index.name == "time" and isinstance(frame.index, pd.DatetimeIndex)
     assert (frame.dtypes == "float64").all()
     lm = {c[3] for c in frame.columns if c[1] == LM}
-    # DOMAIN.md "Performance counters", case as Windows writes it
+    # docs/domain.md, performance counters: case as Windows writes it
     assert {"Transfer Pass: Number", "Transfer pass: Dirty Page Count",
             "Transfer Pass: Is blackout", "TCP Transport: Bytes Sent/sec",
             "SMB Transport: Bytes Sent/sec", "Memory Walker: Uncompressed Bytes Sent/sec",
@@ -299,7 +299,7 @@ def test_storage_migration_source_and_target_arrays():
 
     guest_r = integral(counter(frame, "Read Bytes/sec", "Hyper-V Virtual Storage Device"))
     guest_w = integral(counter(frame, "Write Bytes/sec", "Hyper-V Virtual Storage Device"))
-    # what the arrays did beyond the guest's own I/O is the migration's (API.md bytes)
+    # what the arrays did beyond the guest's own I/O is the migration's (MigrationResult's byte counts)
     reads = total("Disk Read Bytes/sec", "1 E:") + total("Disk Read Bytes/sec", "2 F:")
     writes = total("Disk Write Bytes/sec", "1 E:") + total("Disk Write Bytes/sec", "2 F:")
     assert reads - guest_r == pytest.approx(r.storage_read_bytes, rel=1e-6)
