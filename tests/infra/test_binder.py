@@ -83,12 +83,17 @@ def test_no_environment_yml_overrides_requirements():
             assert not (folder / name).exists(), f"{folder / name} would change what Binder builds"
 
 
-def test_setuptools_packages_listed_explicitly():
-    # with binder/ beside hvlab/, setuptools' automatic discovery refuses to choose
-    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    for init in (ROOT / "hvlab").rglob("__init__.py"):
-        dotted = ".".join(init.parent.relative_to(ROOT).parts)
-        assert dotted in packages, f"package {dotted} is not listed in pyproject packages"
+def test_setuptools_finds_every_package_and_nothing_else():
+    # with binder/ beside hvlab/, setuptools' automatic discovery refuses to choose: the
+    # pyproject names an include pattern, which must find every hvlab package
+    from setuptools import find_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    include = config["packages"]["find"]["include"]
+    found = set(find_packages(where=str(ROOT), include=include))
+    expected = {".".join(init.parent.relative_to(ROOT).parts)
+                for init in (ROOT / "hvlab").rglob("__init__.py")}
+    assert found == expected, (sorted(found ^ expected), include)
 
 
 def test_repo2docker_accepts_config(tmp_path):
