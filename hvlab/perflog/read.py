@@ -171,6 +171,7 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
         warnings                  list of str: everything unusual that was tolerated
         source, header_cell       file name; the first header cell as written
         ========================  ==========================================================
+
         Every cell is accounted for: rows * columns == numeric_cells + missing_cells +
         bad_cells.
 
