@@ -162,7 +162,7 @@ def progressive_filling(flows: Sequence[Flow], resources: Sequence[Resource]) ->
     for r in resources:
         r.left = r.available
         r.used = 0.0
-    active = list(flows)
+    active = flows  # replaced by a new list each round, never changed in place
     for f in active:
         f.rate = 0.0
     while active:
@@ -254,6 +254,7 @@ class SharedResources:
         self.env = env
         self.name = default
         self.resources = {k: Resource(k, cap, floor) for k, (cap, floor) in resources.items()}
+        self._resource_list = tuple(self.resources.values())
         self.default_uses = ((self.resources[default], 1.0),)
         self.allocate = allocate
         self.record = record
@@ -394,7 +395,7 @@ class SharedResources:
             self._last_s = now
 
     def _reallocate(self) -> None:
-        self.allocate(self.flows, tuple(self.resources.values()))
+        self.allocate(self.flows, self._resource_list)
         for s in self.tracked.values():
             s.scale = min((r.scale for r, _ in s.uses), default=1.0)
         now = self.env.now()
