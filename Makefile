@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JUPYTER_ROOT_FLAG := $(shell [ "$$(id -u)" = "0" ] && echo --allow-root)
 
-.PHONY: env lab test test-fast bench figures dashboard test-binder clean data docs lint
+.PHONY: env lab test test-fast bench figures dashboard test-binder clean data docs lint validate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test-fast: $(STAMP)
 # the documentation site (Sphinx; executes the notebooks; warnings are errors) -> docs/_build/html
 docs: $(STAMP)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+# the models against published Hyper-V measurements: table, median error, figure
+validate: $(STAMP)
+	$(PY) validation/validate.py --plot validation/validation.png
 
 # sample performance logs in data/, made by the models (deterministic)
 data: $(STAMP)

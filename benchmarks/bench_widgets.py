@@ -36,7 +36,7 @@ TARGET = "< 100 ms per update (issue 5)"
 CONTROLS = {
     "live_migration_explorer": "memory_gib",
     "quick_vs_live_explorer": "memory_gib",
-    "smb_explorer": "open_files",
+    "smb_explorer": "checkpoint_count",
     "storage_migration_explorer": "disk_gib",
     "shared_nothing_explorer": "disk_gib",
 }

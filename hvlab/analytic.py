@@ -33,7 +33,7 @@ from hvlab.physics.transfer import transfer_plan
 from hvlab.results import MigrationResult, passes_frame
 from hvlab.sim.precopy import precopy_notes
 from hvlab.sim.records import MigrationRecord, PassRecord
-from hvlab.validate import check_type
+from hvlab.validate import check_storage_moves_with_vm, check_type, check_vm_for_version
 
 
 def precopy_passes(vm: VM, link: Link, settings: MigrationSettings) -> dict:
@@ -47,7 +47,7 @@ def precopy_passes(vm: VM, link: Link, settings: MigrationSettings) -> dict:
     """
     plan = transfer_plan(link, settings)
     rate = plan.memory_rate_bytes_s
-    m = float(vm.memory_bytes)
+    m = float(vm.sent_memory_bytes)
     w = vm.working_set_bytes
     r = vm.dirty_rate_mib_s * MIB / rate
     s = settings.stop_copy_mib * MIB
@@ -101,6 +101,8 @@ def precopy(vm: VM, link: Link, settings: MigrationSettings | None = None) -> Mi
     check_type("vm", vm, VM)
     check_type("link", link, Link)
     check_type("settings", settings, MigrationSettings)
+    check_vm_for_version(vm, settings)
+    check_storage_moves_with_vm(vm, "live migration")
     cf = precopy_passes(vm, link, settings)
     plan, rate, r = cf["plan"], cf["memory_rate_bytes_s"], cf["ratio"]
     n = cf["n_passes"]
@@ -109,7 +111,7 @@ def precopy(vm: VM, link: Link, settings: MigrationSettings | None = None) -> Mi
         dirty_after = cf["d1_bytes"] * r ** (i - 1)
     else:
         dirty_after = np.full(n, vm.working_set_bytes)
-    sent = np.concatenate([[float(vm.memory_bytes)], dirty_after[:-1]])
+    sent = np.concatenate([[float(vm.sent_memory_bytes)], dirty_after[:-1]])
     ends = settings.setup_s + np.cumsum(sent) / rate
     starts = np.concatenate([[settings.setup_s], ends[:-1]])
     final = cf["final_dirty_bytes"] + vm.state_mib * MIB

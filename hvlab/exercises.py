@@ -137,14 +137,10 @@ def _converging_transports():
     import dataclasses
 
     hv = _hv()
-    hot = dataclasses.replace(_sql01(), dirty_rate_mib_s=150)
-    gbe = hv.Link(gbps=1)
-    runs = {
-        "tcpip": hv.live_migration(hot, gbe, dataclasses.replace(hv.WS2012R2, transport="tcpip")),
-        "compression": hv.live_migration(hot, gbe, hv.WS2012R2),
-        "smb": hv.live_migration(hot, hv.Link(gbps=10, nics=2, rdma=True),
-                                 dataclasses.replace(hv.WS2012R2, transport="smb")),
-    }
+    hot = dataclasses.replace(_sql01(), dirty_rate_mib_s=400)
+    nic = hv.Link(gbps=10, rdma=True)  # the same link for every transport
+    runs = {name: hv.live_migration(hot, nic, dataclasses.replace(hv.WS2012R2, transport=name))
+            for name in ("tcpip", "compression", "smb")}
     return sorted(name for name, r in runs.items() if r.converged)
 
 
@@ -166,11 +162,11 @@ def _gib_per_minute():
 
 def _smb_handles_ms():
     hv = _hv()
-    vm = hv.VM(name="web01", memory_gib=4, dirty_rate_mib_s=20, storage="smb")
-    link, share = hv.Link(gbps=10), hv.SmbShare()
-    many = hv.smb_live_migration(vm, link, share, hv.WS2012, open_files=400)
-    none = hv.smb_live_migration(vm, link, share, hv.WS2012, open_files=0)
-    return (many.downtime_s - none.downtime_s) * 1000
+    vm = hv.VM(name="web01", memory_gib=4, dirty_rate_mib_s=20, storage="smb", disk_count=2,
+               checkpoint_count=3)
+    share = hv.SmbShare(continuously_available=True)
+    r = hv.smb_live_migration(vm, hv.Link(gbps=10), share, hv.WS2012)  # handles: VM.open_files
+    return r.details["handle_move_s"] * 1000
 
 
 def _file_vm():
@@ -216,61 +212,84 @@ def _log_network_gib():
     return float(hv.find_migrations(df)["network_bytes"].sum()) / GIB
 
 
+_GBE = ("one 1 Gbit/s NIC (TCP/IP on 1500-byte Ethernet frames: 1460 bytes of payload per "
+        "1538 bytes on the wire)")
+_ARRAY = "reads 400 MiB/s, writes 300 MiB/s, 20,000 I/Os per second, 5 ms per I/O when idle"
+_FILE01 = ("The VM file01 has 8 GiB of static memory dirtied at 20 MiB/s, a 100 GiB virtual "
+           "disk and 1 MiB of configuration files; its guest reads 20 MiB/s and writes "
+           "10 MiB/s in 400 I/Os per second.")
+
 QUESTIONS: dict[str, Question] = {q.id: q for q in [
     Question("q1", "01 Live Migration",
-             "An 8 GiB VM whose guest dirties 40 MiB/s is live-migrated over one 1 Gbit/s NIC "
-             "with Windows Server 2012 settings. How many live pre-copy passes run before the "
-             "blackout (the blackout copy not counted)?", "", "integer",
+             "An 8 GiB VM (static memory) whose guest dirties 40 MiB/s is live-migrated over "
+             f"{_GBE} with Windows Server 2012 settings: the VM is paused once at most 64 MiB "
+             "is dirty after a pass, or after 10 passes. How many live pre-copy passes run "
+             "before the blackout (the blackout copy not counted)?", "", "integer",
              ("Each pass copies what the previous one left dirty; count until what is dirty "
               "falls under the stop-copy threshold (64 MiB).",
               "Run hv.live_migration and look at result.n_passes or result.passes."),
              _solve=lambda: _live_sql01().n_passes),
     Question("q2", "01 Live Migration",
-             "For the same migration, how long is the VM paused (the blackout)?", "s", "number",
+             "For the same migration, how long is the VM paused (the blackout)? In the "
+             "blackout the last dirty pages and 8 MiB of device state cross the link, the "
+             "storage handle moves (0.05 s) and the VM resumes (0.1 s).", "s", "number",
              ("The blackout sends the pages still dirty after the last pass plus the device "
               "state, then moves the storage handle and resumes the VM.",
               "result.downtime_s, in seconds."), rel_tol=0.05,
              _solve=lambda: _live_sql01().downtime_s),
     Question("q3", "01 Live Migration",
-             "Above which dirty rate can a TCP/IP pre-copy over one 1 Gbit/s NIC no longer "
-             "shrink its passes?", "MiB/s", "number",
+             "Above which dirty rate can a Windows Server 2012 TCP/IP pre-copy over "
+             f"{_GBE} no longer shrink its passes? (One TCP stream could carry up to "
+             "4 Gbit/s, more than this NIC.)", "MiB/s", "number",
              ("Passes shrink by the ratio dirty rate / copy rate. Where is that ratio 1?",
               "The copy rate is the NIC's payload rate: Ethernet, IP and TCP headers take part "
               "of every 1538-byte frame on the wire."), rel_tol=0.02,
              _solve=lambda: _hv().Link(gbps=1).rate_bytes_s / MIB),
     Question("q4", "01 Live Migration",
-             "An 8 GiB VM dirties 150 MiB/s. Which of these converge: TCP/IP over 1 Gbit/s "
-             "('tcpip', WS2012 R2 pass cap), compression over 1 Gbit/s ('compression', "
-             "WS2012 R2) and SMB Direct over two 10 Gbit/s RDMA NICs ('smb')? Answer with a "
-             "list of names.", "", "choices",
-             ("Compare each transport's memory copy rate with the dirty rate, and remember "
-              "the pass cap.",
-              "result.converged tells you; the answer may hold one, several or none."),
+             "An 8 GiB VM (static memory) dirties 400 MiB/s. It is live-migrated with "
+             "Windows Server 2012 R2 settings (pause once at most 64 MiB is dirty, or after 5 "
+             "passes) over the same link each time: one 10 Gbit/s NIC that does RDMA. Which "
+             "transports converge: 'tcpip' (one TCP stream, at most 6.7 Gbit/s of payload, "
+             "1460/1538 framing), 'compression' (ratio 2, 4 spare cores compressing 250 MiB/s "
+             "each, over that one TCP stream) and 'smb' (SMB Direct, RDMA framing 4096 bytes "
+             "of payload per 4178)? Answer with a list of names.", "", "choices",
+             ("Compare each transport's memory copy rate on this one link with the dirty "
+              "rate, and remember the pass cap.",
+              "Run hv.live_migration with dataclasses.replace(hv.WS2012R2, transport=...) "
+              "over hv.Link(gbps=10, rdma=True); result.converged tells you. The answer may "
+              "hold one, several or none."),
              choices=("tcpip", "compression", "smb"), _solve=_converging_transports),
     Question("q5", "02 Quick versus Live Migration",
-             "A 16 GiB VM is quick-migrated on a SAN that writes 300 MiB/s and reads 400 MiB/s "
-             "(Windows Server 2012 settings). How long is it down?", "s", "number",
+             "A 16 GiB VM (static memory, 8 MiB of device state) is quick-migrated on a SAN "
+             "that writes 300 MiB/s and reads 400 MiB/s, with Windows Server 2012 settings: "
+             "moving disk ownership takes 2 s and resuming 0.1 s. How long is it down?", "s",
+             "number",
              ("Quick Migration saves memory and state to the SAN, moves disk ownership, reads "
               "them back and resumes: the VM is down for all of it.",
               "Memory is in GiB, array rates in MiB/s."), rel_tol=0.03, _solve=_quick_16),
     Question("q6", "02 Quick versus Live Migration",
-             "On that SAN, how much extra VM memory adds one minute to Quick Migration's "
-             "downtime?", "GiB", "number",
+             "On that SAN (writes 300 MiB/s, reads 400 MiB/s), how much extra VM memory adds "
+             "one minute to Quick Migration's downtime?", "GiB", "number",
              ("Each GiB is written once and read once.",
               "hv.analytic.quick gives the parts of the downtime."), rel_tol=0.03,
              _solve=_gib_per_minute),
     Question("q7", "03 SMB 3 and SMB Live Migration",
-             "A 4 GiB VM on an SMB 3 share holds 400 files open. With Windows Server 2012 "
-             "defaults over 10 Gbit/s, how much longer is its blackout than with no open files?",
-             "ms", "number",
-             ("Handles and locks move to the destination host inside the blackout, one per "
-              "open file.",
-              "Compare two SMB live migrations that differ only in open_files."),
+             "A 4 GiB VM dirtying 20 MiB/s keeps its files on a continuously available SMB 3 "
+             "share (a Scale-Out File Server). It has 2 virtual disks and 3 checkpoints, and "
+             "its guest holds 400 files open inside its disks. It is SMB-live-migrated over "
+             "one 10 Gbit/s NIC with Windows Server 2012 settings, where handing over one "
+             "handle and its locks takes 2 ms. How much of the blackout is the handle "
+             "hand-over?", "ms", "number",
+             ("Only the host's handles on the share move: one VHDX per disk, one AVHDX per "
+              "disk and checkpoint, the configuration and two saved-state files. The guest's "
+              "own files are inside the VHDX: they are not handles on the share.",
+              "VM.open_files counts them; result.details['handle_move_s'] is in seconds."),
              rel_tol=0.03, _solve=_smb_handles_ms),
     Question("q8", "04 Storage Live Migration",
-             "A VM with a 100 GiB disk whose guest writes 10 MiB/s is storage-migrated from one "
-             "default array to another. How much more does the migration write to the target "
-             "than the size of the VM's files (VM.storage_bytes)?", "GiB", "number",
+             f"{_FILE01} It is storage-migrated from one array to another, both hvlab's "
+             f"default array ({_ARRAY}, idle otherwise), with Windows Server 2012 settings "
+             "(8 copy I/Os of 1 MiB in flight). How much more does the migration write to the "
+             "target than the size of the VM's files (VM.storage_bytes)?", "GiB", "number",
              ("New writes are mirrored to both copies while the copy runs; blocks a mirrored "
               "write already put on the target are not copied again.",
               "result.storage_write_bytes and vm.storage_bytes are in bytes."), rel_tol=0.03,
@@ -283,36 +302,46 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in [
              choices=("source", "target", "both"),
              _digests=("815993c5e3a12274989b52593caac698e52358b5d8185865a4198e2e9d47cf72",)),
     Question("q10", "04 Storage Live Migration",
-             "Move the same VM off an array already 60 % busy with other work (load_frac=0.6). "
-             "By what factor does the guest's mean I/O latency during the copy exceed its "
-             "latency before?", "ratio", "number",
+             "Move the same VM (file01: 100 GiB disk; guest reads 20 MiB/s, writes 10 MiB/s, "
+             "400 I/Os per second) the same way, but off a source array already 60 % busy with "
+             "other work (load_frac=0.6; otherwise the default array, as is the target). By "
+             "what factor does the guest's mean I/O latency during the copy exceed its latency "
+             "before?", "ratio", "number",
              ("A busy array gets worse before it gets better: the copy adds reads and writes "
               "to the same queue.",
               "result.details holds guest_latency_before_ms and guest_latency_during_ms."),
              rel_tol=0.05, _solve=_latency_rise),
     Question("q11", "05 Shared Nothing Live Migration",
-             "The same VM (100 GiB disk, 8 GiB memory) moves by Shared Nothing Live Migration "
-             "between two hosts' local storage over 1 Gbit/s. How long does it take?", "min",
-             "number",
+             f"{_FILE01} It moves by Shared Nothing Live Migration from one stand-alone host "
+             f"to another over {_GBE}, with Windows Server 2012 settings (64 MiB stop "
+             "threshold, 10-pass cap, 8 copy I/Os of 1 MiB in flight, 2.8 s of setup). Each "
+             "host's local "
+             f"storage is hvlab's default array ({_ARRAY}, idle otherwise). How long does the "
+             "move take?", "min", "number",
              ("Storage first (with mirrored writes), then memory, all over the one link.",
               "total_s is in seconds."), rel_tol=0.05,
              _solve=lambda: _shared_nothing(1).total_s / 60),
     Question("q12", "05 Shared Nothing Live Migration",
-             "How many times faster is that move over 10 Gbit/s?", "ratio", "number",
+             "How many times faster is that move over one 10 Gbit/s NIC instead (everything "
+             "else the same; one TCP stream carries at most 4 Gbit/s in Windows Server "
+             "2012)?", "ratio", "number",
              ("Divide the two total times.",
               "Over 10 Gbit/s the network may stop being the bottleneck: what else limits "
               "the copy?"), rel_tol=0.05,
              _solve=lambda: _shared_nothing(1).total_s / _shared_nothing(10).total_s),
     Question("q13", "06 Planned maintenance",
-             "Six VMs (8 GiB each, dirtying 30 MiB/s) are drained off a host over 1 Gbit/s. "
-             "How many minutes does the drain take with Windows Server 2012's default of "
-             "simultaneous live migrations?", "min", "number",
+             "Six VMs on a cluster's shared storage (8 GiB of static memory each, dirtying "
+             f"30 MiB/s) are drained off a node over {_GBE}, in the given order. How many "
+             "minutes does the drain take with Windows Server 2012 settings: 2 simultaneous "
+             "live migrations, 64 MiB stop threshold, 10-pass cap, 2.8 s of setup, 8 MiB of "
+             "device state per VM?", "min", "number",
              ("hv.WS2012.max_live_migrations migrations run at once; the others queue.",
               "DrainResult.total_s is in seconds."), rel_tol=0.05,
              _solve=lambda: _drain_minutes(_hv().WS2012.max_live_migrations)),
     Question("q14", "06 Planned maintenance",
-             "For the same drain, which finishes sooner: one live migration at a time or two "
-             "at a time? Answer 1 or 2.", "", "choice",
+             "For the same drain (six 8 GiB VMs dirtying 30 MiB/s, one 1 Gbit/s NIC, "
+             "Windows Server 2012 settings), which finishes sooner: one live migration at a "
+             "time or two at a time? Answer 1 or 2.", "", "choice",
              ("Two migrations share the link: each copies at half the rate while its guest "
               "keeps dirtying memory at full speed.",
               "Run hv.drain_host with dataclasses.replace(hv.WS2012, max_live_migrations=1) "

@@ -29,6 +29,17 @@ RDMA_EFFICIENCY = 4096 / (4096 + 82)
 
 STORAGE_KINDS = ("shared", "smb", "local")
 TRANSPORTS = ("tcpip", "compression", "smb")
+VERSIONS = ("WS2008R2", "WS2012", "WS2012R2")
+
+TRANSPORTS_OF_VERSION = {"WS2008R2": ("tcpip",), "WS2012": ("tcpip",),
+                         "WS2012R2": ("tcpip", "compression", "smb")}
+"""Live-migration performance options each version has: compression and SMB arrived in
+Windows Server 2012 R2 (Microsoft, Set-VMHost -VirtualMachineMigrationPerformanceOption;
+docs/domain.md#domain-performance-options)."""
+
+MAX_VM_MEMORY_GIB = {"WS2008R2": 64.0, "WS2012": 1024.0, "WS2012R2": 1024.0}
+"""Most memory one VM may have [GiB]: 64 GB in Windows Server 2008 R2, 1 TB in 2012 and 2012 R2
+(Microsoft, "Hyper-V scalability in Windows Server 2012"; docs/domain.md)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -43,10 +54,10 @@ def _check_number(obj, name: str, unit: str, *, minimum=None, strict=False, maxi
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{cls}.{name} must be a number [{unit}], got {type(value).__name__} "
                         f"{value!r}")
-    if integer and int(value) != value:
-        raise ValueError(f"{cls}.{name} must be a whole number [{unit}], got {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"{cls}.{name} must be finite [{unit}], got {value!r}")
+    if integer and int(value) != value:
+        raise ValueError(f"{cls}.{name} must be a whole number [{unit}], got {value!r}")
     if minimum is not None:
         if strict and not value > minimum:
             raise ValueError(f"{cls}.{name} must be > {minimum} {unit}, got {value!r}")
@@ -109,6 +120,19 @@ class VM:
         Checkpoint (snapshot) differencing disks [GiB] moved by a storage migration.
     smart_paging_gib : float
         Smart paging file [GiB] moved by a storage migration.
+    assigned_memory_gib : float or None
+        Memory the VM holds now [GiB]. With Dynamic Memory only the assigned memory moves, not
+        the configured maximum (L. Notley 2011: a VM "using 640MB of memory ... will only have
+        to Live Migrate 640MB"). None: all of `memory_gib` (static memory).
+    unsent_frac : float
+        Share of the assigned memory a live migration never sends, e.g. pages the guest has
+        never touched [fraction, 0 <= x < 1]. Default 0 (assumption: every assigned page is
+        sent). A. Finn's 2012 measurements (20 x 512 MB in 80 s at a peak of 122.8 MB/s) imply
+        that at most about 91 % of those VMs' memory crossed the wire.
+    disk_count : int
+        Virtual hard disks attached (each is one open VHDX file) [disks].
+    checkpoint_count : int
+        Checkpoints (each adds one differencing AVHDX file per disk) [checkpoints].
     """
 
     name: str = "vm1"
@@ -124,14 +148,30 @@ class VM:
     config_mib: float = 1.0
     checkpoint_gib: float = 0.0
     smart_paging_gib: float = 0.0
+    assigned_memory_gib: float | None = None
+    unsent_frac: float = 0.0
+    disk_count: int = 1
+    checkpoint_count: int = 0
 
     def __post_init__(self):
         _check_str(self, "name")
         _check_number(self, "memory_gib", "GiB", minimum=0, strict=True)
+        _check_number(self, "assigned_memory_gib", "GiB", minimum=0, strict=True,
+                      allow_none=True)
+        if self.assigned_memory_gib is not None and self.assigned_memory_gib > self.memory_gib:
+            raise ValueError(f"VM.assigned_memory_gib must be <= memory_gib ({self.memory_gib} "
+                             f"GiB, the configured maximum), got {self.assigned_memory_gib!r}")
+        _check_number(self, "unsent_frac", "fraction", minimum=0)
+        if self.unsent_frac >= 1:
+            raise ValueError(f"VM.unsent_frac must be < 1 (share of memory never sent), got "
+                             f"{self.unsent_frac!r}")
+        _check_number(self, "disk_count", "disks", minimum=0, integer=True)
+        _check_number(self, "checkpoint_count", "checkpoints", minimum=0, integer=True)
         _check_number(self, "dirty_rate_mib_s", "MiB/s", minimum=0)
         _check_number(self, "working_set_gib", "GiB", minimum=0, allow_none=True)
-        if self.working_set_gib is not None and self.working_set_gib > self.memory_gib:
-            raise ValueError(f"VM.working_set_gib must be <= memory_gib ({self.memory_gib} GiB), "
+        if self.working_set_gib is not None and self.working_set_gib > self.assigned_gib:
+            raise ValueError(f"VM.working_set_gib must be <= the memory the VM holds "
+                             f"(assigned_memory_gib, else memory_gib: {self.assigned_gib} GiB), "
                              f"got {self.working_set_gib!r}")
         for name, unit in (("disk_gib", "GiB"), ("disk_read_mib_s", "MiB/s"),
                            ("disk_write_mib_s", "MiB/s"), ("disk_iops", "1/s"),
@@ -141,15 +181,33 @@ class VM:
         _check_choice(self, "storage", STORAGE_KINDS)
 
     @property
+    def assigned_gib(self) -> float:
+        """Memory the VM holds now [GiB]: `assigned_memory_gib`, or all of `memory_gib`."""
+        return self.memory_gib if self.assigned_memory_gib is None else self.assigned_memory_gib
+
+    @property
     def memory_bytes(self) -> int:
-        """Assigned memory [bytes]."""
-        return int(round(self.memory_gib * GIB))
+        """Memory the VM holds now (assigned memory) [bytes]: what a saved state holds."""
+        return int(round(self.assigned_gib * GIB))
+
+    @property
+    def sent_memory_bytes(self) -> float:
+        """Memory the first pre-copy pass sends: assigned memory less `unsent_frac` [bytes]."""
+        return self.memory_bytes * (1.0 - self.unsent_frac)
 
     @property
     def working_set_bytes(self) -> float:
-        """Writable working set [bytes]; the whole memory when `working_set_gib` is None."""
-        ws = self.memory_gib if self.working_set_gib is None else self.working_set_gib
-        return ws * GIB
+        """Writable working set [bytes]; the memory sent when `working_set_gib` is None."""
+        if self.working_set_gib is None:
+            return self.sent_memory_bytes
+        return min(self.working_set_gib * GIB, self.sent_memory_bytes)
+
+    @property
+    def open_files(self) -> int:
+        """Files the running VM holds open where its files live: one VHDX per disk, one AVHDX
+        per disk and checkpoint, the configuration file and the two saved-state files (.bin,
+        .vsv) of a Windows Server 2012 VM [files]."""
+        return self.disk_count * (1 + self.checkpoint_count) + 3
 
     @property
     def storage_bytes(self) -> float:
@@ -230,12 +288,11 @@ class Storage:
     load_frac : float
         Utilisation of the array by everything else on it (other VMs, other hosts), not the VM
         being moved [fraction of the array's time busy, 0 <= load_frac < 1]. A storage copy
-        adds to it; guest latency follows the total (see `hvlab.models.storage`).
-    max_util_frac : float
-        Highest utilisation the array settles at under a copy [fraction, 0 < x < 1]. A copy
-        keeps a bounded number of I/Os outstanding, so the array queue does not run away: the
-        copy takes the headroom up to this ceiling. Default 0.95 (a modelling choice, not a
-        vendor figure: at 0.95 an M/M/1 queue's response time is 20 times the idle latency).
+        shares the array with it; guest latency follows both (docs/models.md#models-storage-queue).
+    host_link : Link or None
+        The host's path to a block array (iSCSI over Ethernet, Fibre Channel, SAS), which a
+        copy through the host crosses (reads in, writes out) and an ODX copy does not. None:
+        the path is not a bottleneck (e.g. local disks behind a RAID controller).
     """
 
     name: str = "san"
@@ -245,7 +302,7 @@ class Storage:
     base_latency_ms: float = 5.0
     capacity_gib: float | None = None
     load_frac: float = 0.0
-    max_util_frac: float = 0.95
+    host_link: "Link | None" = None
 
     def __post_init__(self):
         _check_str(self, "name")
@@ -259,10 +316,9 @@ class Storage:
             raise ValueError(f"Storage.load_frac must be < 1 (fraction of the array busy), got "
                              f"{self.load_frac!r}: an array busy all the time has no steady "
                              "state; lower the load or raise the array's throughput")
-        _check_number(self, "max_util_frac", "fraction", minimum=0, strict=True)
-        if self.max_util_frac >= 1:
-            raise ValueError(f"Storage.max_util_frac must be < 1 (fraction), got "
-                             f"{self.max_util_frac!r}")
+        if self.host_link is not None and not isinstance(self.host_link, Link):
+            raise TypeError(f"Storage.host_link must be a hvlab.Link or None, got "
+                            f"{self.host_link!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -278,11 +334,16 @@ class SmbShare:
         The array behind the file server.
     link : Link
         The network between the Hyper-V hosts and the file server.
+    continuously_available : bool
+        The share is continuously available (an SMB 3 file-server cluster or a Scale-Out File
+        Server): the hosts' handles are persistent (MS-SMB2 2.2.14.2.12) and survive a
+        file-server failover. A stand-alone file server or a NAS offers no persistent handles.
     """
 
     name: str = "fs01"
     storage: Storage = field(default_factory=Storage)
     link: Link = field(default_factory=Link)
+    continuously_available: bool = True
 
     def __post_init__(self):
         _check_str(self, "name")
@@ -290,6 +351,9 @@ class SmbShare:
             raise TypeError(f"SmbShare.storage must be a hvlab.Storage, got {self.storage!r}")
         if not isinstance(self.link, Link):
             raise TypeError(f"SmbShare.link must be a hvlab.Link, got {self.link!r}")
+        if not isinstance(self.continuously_available, bool):
+            raise TypeError(f"SmbShare.continuously_available must be True or False, got "
+                            f"{self.continuously_available!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -299,6 +363,10 @@ class MigrationSettings:
 
     Parameters
     ----------
+    version : str
+        The Windows Server version: "WS2008R2", "WS2012" or "WS2012R2". It decides which
+        transports exist (`TRANSPORTS_OF_VERSION`) and the most memory a VM may have
+        (`MAX_VM_MEMORY_GIB`).
     transport : str
         "tcpip", "compression" (WS2012 R2: memory compressed with idle CPU) or "smb" (WS2012 R2:
         SMB 3 with SMB Multichannel across all NICs, SMB Direct where the link does RDMA).
@@ -308,6 +376,22 @@ class MigrationSettings:
         When at most this much memory is dirty after a pass, the VM is paused [MiB].
     setup_s : float
         Connection, configuration transfer and skeleton-VM creation on the destination [s].
+        Default 2.8 s: A. Finn's WS2012 measurements of a 512 MB VM (7 s on 1 GbE at 119.5 MB/s,
+        5 s on 10 GbE at 338.5 MB/s) leave 2.5-3.4 s beside the transfer, of which `handle_move_s`
+        and `resume_s` take 0.15 s.
+    tcp_stream_gbps : float or None
+        Most one TCP/IP (or compression) live-migration stream carries [Gbit/s of payload]: the
+        stream is processed by one core, so it does not fill a fast link; several concurrent
+        migrations do. None: no limit. Per preset (sources there).
+    smb_connections_per_nic : int
+        TCP connections SMB Multichannel opens per RSS-capable NIC when the link has no RDMA
+        (Microsoft: `ConnectionCountPerRssNetworkInterface`, default 4); each is limited like a
+        TCP stream. SMB Direct (RDMA) needs no host CPU per byte and has no such limit.
+    copy_outstanding_ios : int
+        I/Os a storage copy keeps in flight [I/Os]. Default 8 (assumption: Hyper-V's copy
+        engine is not documented; docs/models.md#models-sensitivity shows how results move).
+    copy_io_kib : float
+        Size of one storage-copy I/O [KiB]. Default 1024 (assumption: large unbuffered I/Os).
     resume_s : float
         Resuming on the destination, unsolicited ARP, source clean-up, inside the blackout [s].
     compression_ratio : float
@@ -342,7 +426,7 @@ class MigrationSettings:
     transport: str = "tcpip"
     max_passes: int = 10
     stop_copy_mib: float = 64.0
-    setup_s: float = 2.0
+    setup_s: float = 2.8
     resume_s: float = 0.1
     compression_ratio: float = 2.0
     max_live_migrations: int = 2
@@ -354,9 +438,25 @@ class MigrationSettings:
     ownership_move_s: float = 2.0
     dirty_model: str = "linear"
     smb_handle_move_ms: float = 2.0
+    version: str = "WS2012"
+    tcp_stream_gbps: float | None = 4.0
+    smb_connections_per_nic: int = 4
+    copy_outstanding_ios: int = 8
+    copy_io_kib: float = 1024.0
 
     def __post_init__(self):
+        _check_choice(self, "version", VERSIONS)
         _check_choice(self, "transport", TRANSPORTS)
+        if self.transport not in TRANSPORTS_OF_VERSION[self.version]:
+            raise ValueError(
+                f"MigrationSettings.transport={self.transport!r} does not exist in "
+                f"{self.version}: the compression and SMB performance options arrived in Windows "
+                f"Server 2012 R2; use hvlab.WS2012R2 (version='WS2012R2') or transport='tcpip'")
+        _check_number(self, "tcp_stream_gbps", "Gbit/s", minimum=0, strict=True,
+                      allow_none=True)
+        _check_number(self, "smb_connections_per_nic", "connections", minimum=1, integer=True)
+        _check_number(self, "copy_outstanding_ios", "I/Os", minimum=1, integer=True)
+        _check_number(self, "copy_io_kib", "KiB", minimum=0, strict=True)
         _check_number(self, "max_passes", "passes", minimum=1, integer=True)
         _check_number(self, "stop_copy_mib", "MiB", minimum=0)
         _check_number(self, "setup_s", "s", minimum=0)
@@ -379,23 +479,42 @@ class MigrationSettings:
         """Most uncompressed memory the compressor can process [bytes/s]."""
         return self.compressor_mib_s_per_core * self.spare_cores * MIB
 
+    @property
+    def tcp_stream_bytes_s(self) -> float:
+        """Most one TCP live-migration stream carries [bytes/s of payload] (inf: no limit)."""
+        return math.inf if self.tcp_stream_gbps is None else self.tcp_stream_gbps * 1e9 / 8
 
-WS2008R2 = MigrationSettings(transport="tcpip", max_passes=10, max_live_migrations=1)
-"""Windows Server 2008 R2: TCP/IP only; 10 pre-copy passes (Directions on Microsoft; not
-confirmed by Microsoft text); one live migration at a time per host pair (Microsoft). Stop
-threshold, setup, resume and handle-move times are unconfirmed defaults."""
+    @property
+    def copy_io_bytes(self) -> float:
+        """Size of one storage-copy I/O [bytes]."""
+        return self.copy_io_kib * 1024.0
 
-WS2012 = MigrationSettings(transport="tcpip", max_passes=10, max_live_migrations=2,
-                           max_storage_migrations=2)
+
+WS2008R2 = MigrationSettings(version="WS2008R2", transport="tcpip", max_passes=10,
+                             max_live_migrations=1, tcp_stream_gbps=7.0)
+"""Windows Server 2008 R2, the first version with Live Migration (2008 RTM had only Quick
+Migration): TCP/IP only; 10 pre-copy passes (Directions on
+Microsoft; not confirmed by Microsoft text); one live migration at a time per host pair
+(Microsoft). One stream reached "not much more than 70%" of 10 GbE (Petri, 2013): 7 Gbit/s.
+Stop threshold and handle-move times are unconfirmed defaults."""
+
+WS2012 = MigrationSettings(version="WS2012", transport="tcpip", max_passes=10,
+                           max_live_migrations=2, max_storage_migrations=2, tcp_stream_gbps=4.0)
 """Windows Server 2012: TCP/IP; pass cap unconfirmed (10 assumed, as WS2008 R2); 2 simultaneous
 live migrations per host (Microsoft, Hyper-V Manager default); 2 simultaneous storage migrations
-(seen in DSC code, unconfirmed by Microsoft text)."""
+(seen in DSC code, unconfirmed by Microsoft text). One TCP live migration "used only around
+4Gbps--it was maxing out a single core" (J. Savill, Windows IT Pro, 2013): 4 Gbit/s per
+stream (A. Finn measured 2.7 Gbit/s for one 512 MB VM on 10 GbE, 2012)."""
 
-WS2012R2 = MigrationSettings(transport="compression", max_passes=5, compression_ratio=2.0,
-                             max_live_migrations=2, max_storage_migrations=2)
+WS2012R2 = MigrationSettings(version="WS2012R2", transport="compression", max_passes=5,
+                             compression_ratio=2.0, max_live_migrations=2,
+                             max_storage_migrations=2, tcp_stream_gbps=6.7)
 """Windows Server 2012 R2: compression is the default performance option (Microsoft,
 Set-VMHost -VirtualMachineMigrationPerformanceOption); 5 passes (J. Savill, Mastering Hyper-V;
-unconfirmed by Microsoft); ratio 2 from third parties' "about half the time" (unconfirmed)."""
+unconfirmed by Microsoft); ratio 2 from third parties' "about half the time" (unconfirmed; a
+TechEd 2013 demo showed 60 s -> about 15 s for one VM on 1 GbE, a ratio near 4 for that VM).
+One TCP stream moved a 55 GB VM "in about 70 seconds" on 10 GbE (D. Van Hoye, 2013): 6.7
+Gbit/s."""
 
 PRESETS = {"WS2008R2": WS2008R2, "WS2012": WS2012, "WS2012R2": WS2012R2}
 

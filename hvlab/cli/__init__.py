@@ -25,9 +25,23 @@ __all__ = ["main", "build_parser", "COMMAND_GROUPS"]
 COMMAND_GROUPS = (migrate, sweep, log, storage)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose commands report an option they do not take themselves.
+
+    Each command accepts only the options its model reads; argparse then refuses any other
+    ("unrecognized arguments", exit status 2). A command without sub-commands says so with its
+    own usage line (``usage: hvlab quick ...``) instead of the top-level one."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras and not self._subparsers:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every command group's subcommands."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="hvlab",
         description="Model and analyse Windows Server 2012 Hyper-V VM mobility.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -1,5 +1,12 @@
 """Options shared by the `hvlab` command groups, and the parameter objects built from them.
 
+Each ``add_*_arguments`` helper takes the fields the command's model actually reads and adds
+only those options: a command does not accept an option it would ignore (argparse refuses it:
+"unrecognized arguments", exit status 2). The field names are the option dests
+(``"memory_gib"`` for ``--memory-gib``); `VM_FIELDS`, `DISK_FIELDS`, `LINK_FIELDS`,
+`ARRAY_FIELDS` and `SETTINGS_FIELDS` list what each helper offers. ``notes`` appends to an
+option's help when it applies to one sub-mode only (e.g. ``--rdma``: with ``--transport smb``).
+
 Every default is read from the parameter object the option sets (`hvlab.params`: `VM`, `Link`,
 `Storage`, `MigrationSettings` through the preset) or from the model function's signature
 (``seed``, ``order``), never written here by hand, so that every command, `hvlab sweep`
@@ -14,12 +21,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import inspect
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
 
 from hvlab.params import PRESETS, TRANSPORTS, VM, WS2012, Link, MigrationSettings, Storage
 
-__all__ = ["field_default", "keyword_default", "preset_default_text", "DEFAULT_PRESET",
-           "STORAGE_MOVE_DISK_GIB", "add_vm_arguments", "add_disk_arguments",
-           "add_link_gbps_argument", "add_nics_argument", "add_link_arguments",
+__all__ = ["field_default", "keyword_default", "preset_default_text", "seed_note",
+           "DEFAULT_PRESET", "STORAGE_MOVE_DISK_GIB", "VM_FIELDS", "DISK_FIELDS",
+           "LINK_FIELDS", "ARRAY_FIELDS", "SETTINGS_FIELDS", "CONCURRENCY_FIELDS",
+           "add_vm_arguments", "add_disk_arguments", "add_link_arguments",
            "add_array_arguments", "add_settings_arguments", "add_concurrency_arguments",
            "add_seed_argument", "add_plot_argument", "vm_from_args", "link_from_args",
            "array_from_args", "settings_from_args"]
@@ -93,47 +103,192 @@ def preset_default_text(name: str) -> str:
     return f"the preset's; {DEFAULT_PRESET}: {getattr(PRESETS[DEFAULT_PRESET], name)}"
 
 
+def seed_note() -> str:
+    """When a seed matters: only the "unique" dirty model draws random numbers. Names the
+    presets that use it (none, today: their runs do not depend on the seed)."""
+    users = [name for name, value in PRESETS.items()
+             if getattr(value, "dirty_model", None) == "unique"]
+    return ("only the 'unique' dirty model draws from it (MigrationSettings.dirty_model; "
+            f"presets with it: {', '.join(users) or 'none'})")
+
+
+# --------------------------------------------------------------------------------------------
+# the option tables: dest -> how to add it
+@dataclass(frozen=True)
+class _Option:
+    """One option: its flag, help, default and the other `add_argument` keywords.
+
+    `default` is read when the option is added (a callable is called then), so that a
+    parameter default is always the current one. `default_text` ends the help as
+    "(default: ...)"; None leaves that out (flags)."""
+
+    flag: str
+    help: str
+    default: object = None
+    default_text: str | None = "%(default)s"
+    kwargs: Mapping = dataclasses.field(default_factory=dict)
+
+
+def _add_options(container, table: Mapping[str, _Option], fields: Sequence[str],
+                 notes: Mapping[str, str] | None, what: str) -> None:
+    """Add the options of `table` named in `fields` to `container`, in the table's order.
+
+    Raises
+    ------
+    ValueError
+        For a field (or a note) the table has no option for: a mistake in the command's list.
+    """
+    if isinstance(fields, str):
+        raise TypeError(f"{what} fields must be a sequence of names, got the string {fields!r}")
+    notes = dict(notes or {})
+    unknown = [f for f in fields if f not in table]
+    unknown += [f for f in notes if f not in fields]
+    if unknown:
+        raise ValueError(f"no {what} option for {', '.join(map(repr, unknown))} (or a note for "
+                         f"an option not added); the {what} options are {', '.join(table)}")
+    for dest, option in table.items():
+        if dest not in fields:
+            continue
+        text = option.help + (f"; {notes[dest]}" if dest in notes else "")
+        if option.default_text is not None:
+            text += f" (default: {option.default_text})"
+        default = option.default() if callable(option.default) else option.default
+        container.add_argument(option.flag, default=default, help=text, **option.kwargs)
+
+
+def _vm_table() -> dict[str, _Option]:
+    d = lambda name: (lambda: field_default(VM, name))  # noqa: E731
+    return {
+        "name": _Option("--name", "VM name", d("name")),
+        "memory_gib": _Option("--memory-gib", "assigned memory [GiB]", d("memory_gib"),
+                              kwargs={"type": float}),
+        "dirty_rate_mib_s": _Option("--dirty-rate-mib-s", "guest memory write rate [MiB/s]",
+                                    d("dirty_rate_mib_s"), kwargs={"type": float}),
+        "working_set_gib": _Option("--working-set-gib", "writable working set [GiB]",
+                                   d("working_set_gib"), "all memory", {"type": float}),
+        "state_mib": _Option("--state-mib", "device state sent in the blackout [MiB]",
+                             d("state_mib"), kwargs={"type": float}),
+    }
+
+
+def _disk_table() -> dict[str, _Option]:
+    d = lambda name: (lambda: field_default(VM, name))  # noqa: E731
+    number = {"type": float}
+    return {
+        "disk_gib": _Option("--disk-gib", "virtual disks [GiB]", STORAGE_MOVE_DISK_GIB,
+                            kwargs=number),
+        "checkpoint_gib": _Option("--checkpoint-gib", "checkpoint disks [GiB]",
+                                  d("checkpoint_gib"), kwargs=number),
+        "smart_paging_gib": _Option("--smart-paging-gib", "smart paging file [GiB]",
+                                    d("smart_paging_gib"), kwargs=number),
+        "disk_read_mib_s": _Option("--disk-read-mib-s", "guest disk reads [MiB/s]",
+                                   d("disk_read_mib_s"), kwargs=number),
+        "disk_write_mib_s": _Option("--disk-write-mib-s", "guest disk writes [MiB/s]",
+                                    d("disk_write_mib_s"), kwargs=number),
+        "disk_iops": _Option("--disk-iops", "guest disk operations [1/s]", d("disk_iops"),
+                             kwargs=number),
+    }
+
+
+def _link_table(optional_gbps: bool) -> dict[str, _Option]:
+    if optional_gbps:
+        gbps = _Option("--link-gbps", "the target is reached over a link of this rate "
+                       "[Gbit/s]", None, "same host, no link", {"type": float})
+    else:
+        gbps = _Option("--link-gbps", "line rate of one NIC [Gbit/s]",
+                       lambda: field_default(Link, "gbps"), kwargs={"type": float})
+    return {
+        "link_gbps": gbps,
+        "nics": _Option("--nics", "NICs between the hosts", lambda: field_default(Link, "nics"),
+                        kwargs={"type": int}),
+        "rdma": _Option("--rdma", "NICs do RDMA (SMB Direct)",
+                        lambda: field_default(Link, "rdma"), None, {"action": "store_true"}),
+    }
+
+
+def _array_table(role: str) -> dict[str, _Option]:
+    d = lambda name: (lambda: field_default(Storage, name))  # noqa: E731
+    number = {"type": float}
+    return {
+        "read_mib_s": _Option(f"--{role}-read-mib-s", "sequential read rate [MiB/s]",
+                              d("read_mib_s"), kwargs=number),
+        "write_mib_s": _Option(f"--{role}-write-mib-s", "sequential write rate [MiB/s]",
+                               d("write_mib_s"), kwargs=number),
+        "iops": _Option(f"--{role}-iops", "I/O operations per second", d("iops"),
+                        kwargs=number),
+        "latency_ms": _Option(f"--{role}-latency-ms", "latency of an I/O on the idle array "
+                              "[ms]", d("base_latency_ms"), kwargs=number),
+        "load_frac": _Option(f"--{role}-load-frac", "utilisation by other workloads "
+                             "[fraction]", d("load_frac"), kwargs=number),
+        "capacity_gib": _Option(f"--{role}-capacity-gib", "free capacity [GiB]",
+                                d("capacity_gib"), "unlimited", number),
+    }
+
+
+def _settings_table() -> dict[str, _Option]:
+    return {
+        "transport": _Option("--transport", "memory transport", None,
+                             preset_default_text("transport"), {"choices": TRANSPORTS}),
+        "max_passes": _Option("--max-passes", "pre-copy pass cap", None,
+                              preset_default_text("max_passes"), {"type": int}),
+        "stop_copy_mib": _Option("--stop-copy-mib", "pause the VM when at most this much is "
+                                 "dirty [MiB]", None, preset_default_text("stop_copy_mib"),
+                                 {"type": float}),
+        "compression_ratio": _Option("--compression-ratio", "uncompressed/compressed bytes for "
+                                     "the compression transport", None,
+                                     preset_default_text("compression_ratio"),
+                                     {"type": float}),
+    }
+
+
+def _concurrency_table() -> dict[str, _Option]:
+    return {
+        "max_live": _Option("--max-live", "simultaneous live migrations", None,
+                            preset_default_text("max_live_migrations"), {"type": int}),
+        "max_storage": _Option("--max-storage", "simultaneous storage migrations", None,
+                               preset_default_text("max_storage_migrations"), {"type": int}),
+    }
+
+
+VM_FIELDS = tuple(_vm_table())
+"""What `add_vm_arguments` can add: ``name``, ``memory_gib``, ``dirty_rate_mib_s``,
+``working_set_gib``, ``state_mib`` (the `VM` fields of the same names)."""
+DISK_FIELDS = tuple(_disk_table())
+"""What `add_disk_arguments` can add: the VM's files and its own disk I/O."""
+LINK_FIELDS = ("link_gbps", "nics", "rdma")
+"""What `add_link_arguments` can add (`Link.gbps`, `Link.nics`, `Link.rdma`)."""
+ARRAY_FIELDS = ("read_mib_s", "write_mib_s", "iops", "latency_ms", "load_frac", "capacity_gib")
+"""What `add_array_arguments` can add for an array (``--source-read-mib-s``, ...)."""
+SETTINGS_FIELDS = ("transport", "max_passes", "stop_copy_mib", "compression_ratio")
+"""Preset overrides `add_settings_arguments` can add beside ``--preset``."""
+CONCURRENCY_FIELDS = ("max_live", "max_storage")
+"""What `add_concurrency_arguments` can add."""
+
+# option dest -> MigrationSettings field it overrides
+_SETTINGS_OPTIONS = {"transport": "transport", "max_passes": "max_passes",
+                     "stop_copy_mib": "stop_copy_mib", "compression_ratio": "compression_ratio",
+                     "max_live": "max_live_migrations",
+                     "max_storage": "max_storage_migrations"}
+
+
 # --------------------------------------------------------------------------------------------
 # the VM
-_VM_OPTIONS = ("name", "memory_gib", "dirty_rate_mib_s", "working_set_gib", "state_mib")
-_DISK_OPTIONS = ("disk_gib", "checkpoint_gib", "smart_paging_gib", "disk_read_mib_s",
-                 "disk_write_mib_s", "disk_iops")
+def add_vm_arguments(parser: argparse.ArgumentParser, fields: Sequence[str], *,
+                     notes: Mapping[str, str] | None = None) -> None:
+    """Add the "VM" group with the options of `fields` (some of `VM_FIELDS`): name, memory,
+    dirty rate, working set, device state."""
+    _add_options(parser.add_argument_group("VM"), _vm_table(), fields, notes, "VM")
 
 
-def add_vm_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the "VM" group: name, memory, dirty rate, working set and device state."""
-    g = parser.add_argument_group("VM")
-    d = lambda name: field_default(VM, name)  # noqa: E731
-    g.add_argument("--name", default=d("name"), help="VM name (default: %(default)s)")
-    g.add_argument("--memory-gib", type=float, default=d("memory_gib"),
-                   help="assigned memory [GiB] (default: %(default)s)")
-    g.add_argument("--dirty-rate-mib-s", type=float, default=d("dirty_rate_mib_s"),
-                   help="guest memory write rate [MiB/s] (default: %(default)s)")
-    g.add_argument("--working-set-gib", type=float, default=d("working_set_gib"),
-                   help="writable working set [GiB] (default: all memory)")
-    g.add_argument("--state-mib", type=float, default=d("state_mib"),
-                   help="device state sent in the blackout [MiB] (default: %(default)s)")
-
-
-def add_disk_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the "VM storage" group: the VM's files and its own disk I/O.
+def add_disk_arguments(parser: argparse.ArgumentParser, fields: Sequence[str], *,
+                       notes: Mapping[str, str] | None = None) -> None:
+    """Add the "VM storage" group with the options of `fields` (some of `DISK_FIELDS`): the
+    VM's files and its own disk I/O.
 
     ``--disk-gib`` defaults to `STORAGE_MOVE_DISK_GIB`; the others to the `VM` fields.
     """
-    g = parser.add_argument_group("VM storage")
-    d = lambda name: field_default(VM, name)  # noqa: E731
-    g.add_argument("--disk-gib", type=float, default=STORAGE_MOVE_DISK_GIB,
-                   help="virtual disks [GiB] (default: %(default)s)")
-    g.add_argument("--checkpoint-gib", type=float, default=d("checkpoint_gib"),
-                   help="checkpoint disks [GiB] (default: %(default)s)")
-    g.add_argument("--smart-paging-gib", type=float, default=d("smart_paging_gib"),
-                   help="smart paging file [GiB] (default: %(default)s)")
-    g.add_argument("--disk-read-mib-s", type=float, default=d("disk_read_mib_s"),
-                   help="guest disk reads [MiB/s] (default: %(default)s)")
-    g.add_argument("--disk-write-mib-s", type=float, default=d("disk_write_mib_s"),
-                   help="guest disk writes [MiB/s] (default: %(default)s)")
-    g.add_argument("--disk-iops", type=float, default=d("disk_iops"),
-                   help="guest disk operations [1/s] (default: %(default)s)")
+    _add_options(parser.add_argument_group("VM storage"), _disk_table(), fields, notes,
+                 "VM storage")
 
 
 def vm_from_args(args, **fixed) -> VM:
@@ -142,124 +297,84 @@ def vm_from_args(args, **fixed) -> VM:
     Parameters
     ----------
     args : argparse.Namespace
-        Parsed options; the VM and disk options it lacks take the `VM` defaults.
+        Parsed options; the VM and disk fields the command has no option for take the `VM`
+        defaults.
     **fixed
         Fields the command sets itself, e.g. ``storage="local"``.
     """
-    values = {name: getattr(args, name) for name in _VM_OPTIONS + _DISK_OPTIONS
+    values = {name: getattr(args, name) for name in VM_FIELDS + DISK_FIELDS
               if hasattr(args, name)}
     return VM(**values, **fixed)
 
 
 # --------------------------------------------------------------------------------------------
 # the link
-def add_link_gbps_argument(group, *, optional: bool = False) -> None:
-    """Add ``--link-gbps`` [Gbit/s], defaulting to `Link.gbps`.
+def add_link_arguments(container, fields: Sequence[str], *, optional_gbps: bool = False,
+                       notes: Mapping[str, str] | None = None) -> None:
+    """Add the link options of `fields` (some of `LINK_FIELDS`) to `container` (a parser or an
+    argument group): ``--link-gbps`` [Gbit/s], ``--nics``, ``--rdma``, defaulting to the
+    `Link` fields.
 
-    With ``optional=True`` it defaults to None: no link, the target is on the same host
-    (`hvlab storage`).
+    With ``optional_gbps=True`` ``--link-gbps`` defaults to None: no link, the target is on
+    the same host (`hvlab storage`).
     """
-    if optional:
-        group.add_argument("--link-gbps", type=float, default=None,
-                           help="the target is reached over a link of this rate [Gbit/s] "
-                                "(default: same host, no link)")
-    else:
-        group.add_argument("--link-gbps", type=float, default=field_default(Link, "gbps"),
-                           help="line rate of one NIC [Gbit/s] (default: %(default)s)")
-
-
-def add_nics_argument(group, help: str = "NICs between the hosts") -> None:
-    """Add ``--nics``, defaulting to `Link.nics`."""
-    group.add_argument("--nics", type=int, default=field_default(Link, "nics"),
-                       help=f"{help} (default: %(default)s)")
-
-
-def add_link_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the "link" group: line rate, NICs and RDMA."""
-    g = parser.add_argument_group("link")
-    add_link_gbps_argument(g)
-    add_nics_argument(g)
-    g.add_argument("--rdma", action="store_true", default=field_default(Link, "rdma"),
-                   help="NICs do RDMA (SMB Direct)")
+    _add_options(container, _link_table(optional_gbps), fields, notes, "link")
 
 
 def link_from_args(args) -> Link | None:
     """The `Link` the options describe, or None when ``--link-gbps`` is None (no link).
 
-    Link fields without an option (``--rdma`` exists only for `hvlab live`) take the `Link`
-    defaults.
+    Link fields the command has no option for take the `Link` defaults.
     """
     if args.link_gbps is None:
         return None
-    values = {"gbps": args.link_gbps, "nics": args.nics}
-    if hasattr(args, "rdma"):
-        values["rdma"] = args.rdma
+    values = {"gbps": args.link_gbps}
+    for dest, field in (("nics", "nics"), ("rdma", "rdma")):
+        if hasattr(args, dest):
+            values[field] = getattr(args, dest)
     return Link(**values)
 
 
 # --------------------------------------------------------------------------------------------
 # storage arrays
-def add_array_arguments(parser: argparse.ArgumentParser, role: str) -> None:
-    """Add the options of the source or target array (`role` "source" or "target"), defaulting
-    to the `Storage` fields."""
-    g = parser.add_argument_group(f"{role} storage")
-    d = lambda name: field_default(Storage, name)  # noqa: E731
-    g.add_argument(f"--{role}-read-mib-s", type=float, default=d("read_mib_s"),
-                   help="sequential read rate [MiB/s] (default: %(default)s)")
-    g.add_argument(f"--{role}-write-mib-s", type=float, default=d("write_mib_s"),
-                   help="sequential write rate [MiB/s] (default: %(default)s)")
-    g.add_argument(f"--{role}-iops", type=float, default=d("iops"),
-                   help="I/O operations per second (default: %(default)s)")
-    g.add_argument(f"--{role}-latency-ms", type=float, default=d("base_latency_ms"),
-                   help="latency of an I/O on the idle array [ms] (default: %(default)s)")
-    g.add_argument(f"--{role}-load-frac", type=float, default=d("load_frac"),
-                   help="utilisation by other workloads [fraction] (default: %(default)s)")
-    g.add_argument(f"--{role}-capacity-gib", type=float, default=d("capacity_gib"),
-                   help="free capacity [GiB] (default: unlimited)")
+def add_array_arguments(parser: argparse.ArgumentParser, role: str, fields: Sequence[str], *,
+                        description: str | None = None,
+                        notes: Mapping[str, str] | None = None) -> None:
+    """Add the "source storage" or "target storage" group (`role` "source" or "target") with
+    the options of `fields` (some of `ARRAY_FIELDS`), defaulting to the `Storage` fields;
+    `description` says when the group applies."""
+    group = parser.add_argument_group(f"{role} storage", description)
+    _add_options(group, _array_table(role), fields, notes, f"{role} storage")
 
 
 def array_from_args(args, role: str) -> Storage:
-    """The source or target `Storage` (named `role`) from its options."""
-    get = lambda name: getattr(args, f"{role}_{name}")  # noqa: E731
-    return Storage(name=role, read_mib_s=get("read_mib_s"), write_mib_s=get("write_mib_s"),
-                   iops=get("iops"), base_latency_ms=get("latency_ms"),
-                   load_frac=get("load_frac"), capacity_gib=get("capacity_gib"))
+    """The source or target `Storage` (named `role`) from its options; fields the command has
+    no option for take the `Storage` defaults."""
+    names = {"read_mib_s": "read_mib_s", "write_mib_s": "write_mib_s", "iops": "iops",
+             "latency_ms": "base_latency_ms", "load_frac": "load_frac",
+             "capacity_gib": "capacity_gib"}
+    values = {field: getattr(args, f"{role}_{opt}") for opt, field in names.items()
+              if hasattr(args, f"{role}_{opt}")}
+    return Storage(name=role, **values)
 
 
 # --------------------------------------------------------------------------------------------
 # settings
-# option dest -> MigrationSettings field it overrides
-_SETTINGS_OPTIONS = {"transport": "transport", "max_passes": "max_passes",
-                     "stop_copy_mib": "stop_copy_mib", "compression_ratio": "compression_ratio",
-                     "max_live": "max_live_migrations",
-                     "max_storage": "max_storage_migrations"}
-
-
-def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the "settings" group: the preset and the overrides of its fields."""
+def add_settings_arguments(parser: argparse.ArgumentParser, fields: Sequence[str], *,
+                           preset_help: str = "Hyper-V version preset",
+                           notes: Mapping[str, str] | None = None) -> None:
+    """Add the "settings" group: ``--preset`` and the overrides of its fields named in
+    `fields` (some of `SETTINGS_FIELDS`; none for a model that reads no such field)."""
     g = parser.add_argument_group("settings")
     g.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET,
-                   help="Hyper-V version preset (default: %(default)s)")
-    g.add_argument("--transport", choices=TRANSPORTS, default=None,
-                   help=f"memory transport (default: {preset_default_text('transport')})")
-    g.add_argument("--max-passes", type=int, default=None,
-                   help=f"pre-copy pass cap (default: {preset_default_text('max_passes')})")
-    g.add_argument("--stop-copy-mib", type=float, default=None,
-                   help="pause the VM when at most this much is dirty [MiB] "
-                        f"(default: {preset_default_text('stop_copy_mib')})")
-    g.add_argument("--compression-ratio", type=float, default=None,
-                   help="uncompressed/compressed bytes for the compression transport "
-                        f"(default: {preset_default_text('compression_ratio')})")
+                   help=f"{preset_help} (default: %(default)s)")
+    _add_options(g, _settings_table(), fields, notes, "settings")
 
 
-def add_concurrency_arguments(group) -> None:
-    """Add ``--max-live`` and ``--max-storage`` (simultaneous migrations; the preset's)."""
-    group.add_argument("--max-live", type=int, default=None,
-                       help="simultaneous live migrations "
-                            f"(default: {preset_default_text('max_live_migrations')})")
-    group.add_argument("--max-storage", type=int, default=None,
-                       help="simultaneous storage migrations "
-                            f"(default: {preset_default_text('max_storage_migrations')})")
+def add_concurrency_arguments(group, fields: Sequence[str] = CONCURRENCY_FIELDS, *,
+                              notes: Mapping[str, str] | None = None) -> None:
+    """Add ``--max-live`` and/or ``--max-storage`` (simultaneous migrations; the preset's)."""
+    _add_options(group, _concurrency_table(), fields, notes, "concurrency")
 
 
 def settings_from_args(args) -> MigrationSettings:
@@ -271,7 +386,7 @@ def settings_from_args(args) -> MigrationSettings:
 
 # --------------------------------------------------------------------------------------------
 # running and output
-def add_seed_argument(group, func, help: str = "random seed") -> None:
+def add_seed_argument(group, func: Callable, help: str = "random seed") -> None:
     """Add ``--seed``, defaulting to `func`'s own ``seed`` default."""
     group.add_argument("--seed", type=int, default=keyword_default(func, "seed"),
                        help=f"{help} (default: %(default)s)")

@@ -10,6 +10,8 @@ Examples::
 VALUES is a comma list (``1,10`` or ``tcpip,smb``) or an inclusive range ``start:stop:step``
 (``0:400:20`` gives 0, 20, ..., 400).
 
+Each MODEL offers only the shortcuts (and --seed) its model reads: hvlab sweep MODEL --help.
+
 An input that is not swept keeps the value the single commands use: the hvlab.VM, hvlab.Link
 field, the preset's setting; storage and shared-nothing move a VM with the disk of
 `hvlab storage` (--disk-gib). A sweep whose every scenario fails exits with status 1.
@@ -21,12 +23,12 @@ import math
 import sys
 
 from hvlab.cli.options import (DEFAULT_PRESET, STORAGE_MOVE_DISK_GIB, add_seed_argument,
-                               field_default, keyword_default, preset_default_text)
+                               field_default, keyword_default, preset_default_text, seed_note)
 from hvlab.models import ORDERS, drain_host
 from hvlab.params import PRESETS, TRANSPORTS, VM, Link
 
 __all__ = ["register", "parse_values", "parse_grid_item", "build_sweep", "compact",
-           "SHORTCUTS", "STORAGE_MOVES"]
+           "SHORTCUTS", "MODEL_SHORTCUTS", "SEEDED_MODELS", "STORAGE_MOVES"]
 
 # option dest -> (flag, grid field it sweeps, help)
 SHORTCUTS = {
@@ -46,6 +48,29 @@ SHORTCUTS = {
     "order": ("--order", "order", f"drain order policy ({', '.join(ORDERS)})"),
 }
 
+_PRECOPY_SHORTCUTS = ("memory_gib", "dirty_rate_mib_s", "working_set_gib", "link_gbps", "nics",
+                      "transport", "max_passes")
+# model function (`hvlab.sweeps.MODEL_NAMES` values) -> the shortcuts whose field it reads;
+# `hvlab sweep MODEL` offers only these. A model missing here gets none (only --grid).
+MODEL_SHORTCUTS = {
+    # a pre-copy over a link: the VM's memory and dirtying, the link, the pre-copy settings
+    "live_migration": _PRECOPY_SHORTCUTS,
+    "analytic.precopy": _PRECOPY_SHORTCUTS,
+    "smb_live_migration": _PRECOPY_SHORTCUTS,
+    "shared_nothing_migration": _PRECOPY_SHORTCUTS,
+    # saves memory to shared storage: no link, no pre-copy
+    "quick_migration": ("memory_gib",),
+    # moves files, no memory; a link only when one is swept
+    "storage_migration": ("link_gbps", "nics"),
+    # the VMs come from the inventory (no vm.* field); concurrency and order are its own
+    "drain_host": ("link_gbps", "nics", "transport", "max_passes", "max_live", "max_storage",
+                   "order"),
+}
+SEEDED_MODELS = ("live_migration", "smb_live_migration", "shared_nothing_migration",
+                 "drain_host")
+"""Models that seed a random stream with their ``seed`` (the others are deterministic or take
+no seed): only their sweeps offer ``--seed``."""
+
 # models that move the VM's disks: they start from a VM of STORAGE_MOVE_DISK_GIB, as
 # `hvlab storage` and `hvlab shared-nothing` do
 STORAGE_MOVES = ("storage", "shared_nothing", "shared-nothing")
@@ -54,15 +79,17 @@ KEY_COLUMNS = ("total_s", "downtime_s", "downtime_max_s", "passes", "converged",
                "network_bytes")
 
 
-def _unswept_text(field: str) -> str:
-    """Help text for the value a shortcut's field keeps when it is not swept."""
+def _unswept_text(field: str, function: str = "") -> str:
+    """Help text for the value a shortcut's field keeps when it is not swept by `function`."""
     obj, _, name = field.partition(".")
     if obj == "vm":
         value = field_default(VM, name)
         return "all memory" if value is None and name == "working_set_gib" else str(value)
     if obj == "link":
         # storage_migration has no link unless one is swept, as `hvlab storage`
-        return f"{field_default(Link, name)}" + ("; storage: no link" if name == "gbps" else "")
+        if function == "storage_migration":
+            return "no link"
+        return f"{field_default(Link, name)}"
     if obj == "settings":
         return preset_default_text(name)
     return str(keyword_default(drain_host, field))
@@ -148,7 +175,7 @@ def build_sweep(args) -> tuple:
             raise ValueError(f"--grid gives {field} twice")
         grid[field] = values
     for dest, (flag, field, _) in SHORTCUTS.items():
-        values = getattr(args, dest)
+        values = getattr(args, dest, None)
         if values is not None:
             if field in grid:
                 raise ValueError(f"{field} is given by both --grid and {flag}")
@@ -201,7 +228,8 @@ def _run_sweep(args) -> int:
         return 0
     client, cluster = _client(args)
     try:
-        frame = sweep(model, grid, base=base, seed=args.seed, n_jobs=args.jobs, client=client,
+        seed = getattr(args, "seed", keyword_default(sweep, "seed"))
+        frame = sweep(model, grid, base=base, seed=seed, n_jobs=args.jobs, client=client,
                       progress=not args.no_progress)
     finally:
         if client is not None:
@@ -236,28 +264,45 @@ def _run_sweep(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
-    """Add `sweep` to the `hvlab` command."""
-    from hvlab.sweeps import MODEL_NAMES, sweep
+def _model_parsers() -> dict[str, list[str]]:
+    """Model function -> the names `hvlab sweep` accepts for it (first one: the command, the
+    others its aliases), in `hvlab.sweeps.MODEL_NAMES` order, the closed form last."""
+    from hvlab.sweeps import MODEL_NAMES
 
-    p = subparsers.add_parser(
-        "sweep", help="run a model over a grid of inputs",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", choices=sorted(k for k in MODEL_NAMES if k != "precopy")
-                   + ["precopy"], help="the model to sweep")
+    names: dict[str, list[str]] = {}
+    for name, function in MODEL_NAMES.items():
+        names.setdefault(function, []).append(name)
+    return dict(sorted(names.items(), key=lambda item: item[0] == "analytic.precopy"))
+
+
+def _add_model_parser(models, function: str, names: list[str]) -> None:
+    from hvlab.sweeps import sweep
+
+    primary, *aliases = names
+    p = models.add_parser(
+        primary, aliases=aliases, help=f"sweep {function}",
+        description=f"Run {function} over a grid of inputs (hvlab sweep --help shows "
+                    "examples). VALUES is a comma list (1,10 or tcpip,smb) or an inclusive "
+                    "range start:stop:step. The shortcuts are the ones this model reads.")
     p.add_argument("inventory", nargs="?", default=None,
                    help="inventory CSV: the VMs to drain (drain) or one scenario per VM (others)")
     p.add_argument("--grid", action="append", type=parse_grid_item, metavar="FIELD=VALUES",
                    help="sweep a field, e.g. vm.dirty_rate_mib_s=0:400:20 or link.gbps=1,10 "
                         "(repeatable; see --list-fields)")
-    g = p.add_argument_group("shortcuts (VALUES each)")
-    for dest, (flag, field, text) in SHORTCUTS.items():
-        g.add_argument(flag, dest=dest, type=parse_values, default=None, metavar="VALUES",
-                       help=f"{text}: same as --grid {field}=VALUES "
-                            f"(default: {_unswept_text(field)})")
+    shortcuts = MODEL_SHORTCUTS.get(function, ())
+    if shortcuts:
+        g = p.add_argument_group("shortcuts (VALUES each)")
+        for dest, (flag, field, text) in SHORTCUTS.items():
+            if dest in shortcuts:
+                g.add_argument(flag, dest=dest, type=parse_values, default=None,
+                               metavar="VALUES",
+                               help=f"{text}: same as --grid {field}=VALUES "
+                                    f"(default: {_unswept_text(field, function)})")
     p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET,
                    help="Hyper-V settings the grid starts from (default: %(default)s)")
-    add_seed_argument(p, sweep, help="root seed")
+    if function in SEEDED_MODELS:
+        add_seed_argument(p, sweep, help="root seed, one seed per scenario spawned from it; "
+                                          f"{seed_note()}")
     run = p.add_argument_group("where to run")
     run.add_argument("--jobs", "-j", type=int, default=keyword_default(sweep, "n_jobs"),
                      help="worker processes; -1 = every core (default: %(default)s)")
@@ -272,3 +317,15 @@ def register(subparsers) -> None:
     p.add_argument("--list-fields", action="store_true",
                    help="print the fields --grid can address for MODEL and exit")
     p.set_defaults(func=_run_sweep)
+
+
+def register(subparsers) -> None:
+    """Add `sweep` to the `hvlab` command: one sub-command per model, each with the shortcuts
+    its model reads (`MODEL_SHORTCUTS`)."""
+    p = subparsers.add_parser(
+        "sweep", help="run a model over a grid of inputs",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    models = p.add_subparsers(dest="model", metavar="MODEL", help="the model to sweep")
+    models.required = True
+    for function, names in _model_parsers().items():
+        _add_model_parser(models, function, names)

@@ -46,13 +46,13 @@ from hvlab.physics.transfer import transfer_plan
 from hvlab.results import DrainResult, LazyMigrationResult
 from hvlab.sim.copy_then_precopy import run_shared_nothing, shared_nothing_result
 from hvlab.sim.environment import new_environment
-from hvlab.sim.handles import (DEFAULT_OPEN_FILES, check_open_files, handle_move_s,
-                               smb_live_result)
+from hvlab.sim.handles import check_open_files, handle_move_s, smb_live_result
 from hvlab.sim.precopy import memory_result, run_precopy
 from hvlab.sim.records import MigrationRecord
-from hvlab.sim.sharing import SharedResources
-from hvlab.sim.storage_copy import MIN_COPY_FRAC, StorageMove, check_rate_cap
-from hvlab.validate import check_seed, check_type
+from hvlab.sim.sharing import SharedResources, duplex
+from hvlab.sim.storage_copy import StorageMove, check_rate_cap, host_paths, path_resources
+from hvlab.validate import (check_feature_in_version, check_seed, check_type,
+                            check_vm_for_version)
 
 ORDERS = ("given", "smallest_first", "largest_first", "least_dirty_first")
 """Queue order policies of `drain_host`."""
@@ -145,7 +145,7 @@ def _check_target_fits(queue: list[VM], target: Storage) -> None:
 def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None = None, *,
                order: str = "given", seed: int = 0, source: Storage | None = None,
                target: Storage | None = None, share: SmbShare | None = None,
-               open_files: int = DEFAULT_OPEN_FILES, same_network: bool | None = None,
+               open_files: int | None = None, same_network: bool | None = None,
                copy_rate_cap_mib_s: float | None = None) -> DrainResult:
     """Simulate moving every VM in `vms` off a host over `link`.
 
@@ -168,8 +168,8 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
         arrays named "source-local" and "target-local".
     share : SmbShare, optional
         The share holding the "smb" VMs' files. Default `hvlab.SmbShare()`.
-    open_files : int
-        Files each SMB VM holds open on the share.
+    open_files : int, optional
+        Files each SMB VM's host holds open on the share. Default: each VM's `VM.open_files`.
     same_network : bool, optional
         Whether the share is reached over the migration link (its guest I/O then competes).
         Default: ``share.link == link``.
@@ -196,13 +196,19 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
     check_type("link", link, Link)
     check_type("settings", settings, MigrationSettings)
     check_seed(seed)
+    for i, vm in enumerate(vms):
+        check_vm_for_version(vm, settings, name=f"vms[{i}]")
+        if vm.storage != "shared":
+            check_feature_in_version("Shared Nothing Live Migration" if vm.storage == "local"
+                                     else "SMB Live Migration", settings)
     source = Storage(name="source-local") if source is None else source
     target = Storage(name="target-local") if target is None else target
     share = SmbShare() if share is None else share
     check_type("source", source, Storage)
     check_type("target", target, Storage)
     check_type("share", share, SmbShare)
-    open_files = check_open_files(open_files)
+    if open_files is not None:
+        open_files = check_open_files(open_files)
     cap = check_rate_cap(copy_rate_cap_mib_s)
     if same_network is None:
         same_network = share.link == link
@@ -215,14 +221,14 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
 
     plan = transfer_plan(link, settings)
     env = new_environment()
-    share_link = "link" if same_network else "share_link"
-    resources = {"link": (plan.link_capacity_bytes_s, MIN_COPY_FRAC * plan.link_capacity_bytes_s),
-                 "source": (source.max_util_frac, MIN_COPY_FRAC),
-                 "target": (target.max_util_frac, MIN_COPY_FRAC),
-                 "share": (share.storage.max_util_frac, MIN_COPY_FRAC)}
+    share_path = "link" if same_network else "share_link"
+    links = duplex("link", plan.link_capacity_bytes_s)
     if not same_network:
-        resources["share_link"] = (share.link.rate_bytes_s, 0.0)
-    pool = SharedResources(env, resources, default="link")
+        links.update(duplex("share_link", share.link.rate_bytes_s))
+    links.update(path_resources(source, target))
+    src_path, tgt_path = host_paths(source, target)
+    pool = SharedResources(env, links, arrays=("source", "target", "share"),
+                           default="link.out")
     for key, storage in (("source", source), ("target", target), ("share", share.storage)):
         if storage.load_frac > 0:
             pool.add_stream(("load", key), 1.0, {key: storage.load_frac})
@@ -231,12 +237,17 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
     storage_slots = sim.Resource("storage_migrations",
                                  capacity=settings.max_storage_migrations, env=env)
     smb_settings = dataclasses.replace(settings, handle_move_s=0.0)
-    handles_s = handle_move_s(open_files, settings)
     rngs = np.random.default_rng(seed).spawn(len(queue)) if queue else []
 
+    def files_of(vm):
+        return vm.open_files if open_files is None else open_files
+
     def smb_weights(vm):
-        io = (vm.disk_read_mib_s + vm.disk_write_mib_s) * MIB
-        return {"share": guest_demand_frac(vm, share.storage), share_link: io}
+        # reads come in from the share, writes go out (only writes share the migrations'
+        # direction when the share is on the migration network)
+        return {"share": guest_demand_frac(vm, share.storage),
+                f"{share_path}.in": vm.disk_read_mib_s * MIB,
+                f"{share_path}.out": vm.disk_write_mib_s * MIB}
 
     entries: list[DrainEntry] = []
     for vm, rng in zip(queue, rngs):
@@ -244,8 +255,12 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
         if vm.storage == "local":
             entry.move = StorageMove(pool, vm, source=source, target=target,
                                      src_key="source", tgt_key="target",
-                                     copy_links=("link",), mirror_links=("link",),
-                                     cap_bytes_s=cap)
+                                     source_paths=src_path, target_paths=("link",) + tgt_path,
+                                     before_paths=src_path, after_paths=tgt_path,
+                                     fabric_paths=("source_path", "target_path"),
+                                     cap_bytes_s=cap,
+                                     population=settings.copy_outstanding_ios,
+                                     io_bytes=settings.copy_io_bytes)
             entry.move.guest_on_source()
         elif vm.storage == "smb":
             pool.add_stream(("guest", vm.name), 1.0, smb_weights(vm))
@@ -296,7 +311,8 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
                 key = ("guest", vm.name)
                 # the paused VM does no I/O to the share; it resumes on the destination
                 yield from run_precopy(self, vm, pool, plan, smb_settings, entry.dirtier,
-                                       record, blackout_extra_s=handles_s,
+                                       record,
+                                       blackout_extra_s=handle_move_s(files_of(vm), settings),
                                        on_blackout=lambda: pool.remove_stream(key))
                 pool.add_stream(key, 1.0, smb_weights(vm))
             else:
@@ -306,7 +322,7 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
     for _ in range(min(settings.max_live_migrations, len(entries))):
         Worker(env=env, name="slot")
     env.run()
-    return _drain_result(entries, pool, plan, settings, share, open_files, handles_s,
+    return _drain_result(entries, pool, plan, settings, share, files_of, smb_weights,
                          same_network, order)
 
 
@@ -328,9 +344,8 @@ def _lazy_result(entry: DrainEntry, kind: str, transport: str, make) -> LazyMigr
         converged=record.converged, vm_name=entry.vm.name, transport=transport)
 
 
-def _drain_result(entries: list[DrainEntry], pool, plan, settings, share, open_files,
-                  handles_s, same_network, order) -> DrainResult:
-    share_link = "link" if same_network else "share_link"
+def _drain_result(entries: list[DrainEntry], pool, plan, settings, share, files_of,
+                  smb_weights, same_network, order) -> DrainResult:
     results = []
     for entry in entries:
         vm, record, start = entry.vm, entry.record, entry.start_s
@@ -338,10 +353,12 @@ def _drain_result(entries: list[DrainEntry], pool, plan, settings, share, open_f
             make = functools.partial(shared_nothing_result, vm, settings, plan, pool,
                                      entry.move, record, start_s=start)
         elif vm.storage == "smb":
+            files = files_of(vm)
             make = functools.partial(smb_live_result, vm, settings, plan, pool, record, share,
-                                     open_files=open_files, handles_s=handles_s,
+                                     open_files=files,
+                                     handles_s=handle_move_s(files, settings),
                                      same_network=same_network,
-                                     guest_keys=("share", share_link), start_s=start)
+                                     guest_weights=smb_weights(vm), start_s=start)
         else:
             make = functools.partial(memory_result, vm, settings, plan, pool, record,
                                      start_s=start)

@@ -17,7 +17,8 @@ from hvlab.sim.environment import new_environment
 from hvlab.sim.precopy import memory_result, run_precopy
 from hvlab.sim.records import MigrationRecord
 from hvlab.sim.sharing import SharedResources
-from hvlab.validate import check_seed, check_type
+from hvlab.validate import (check_seed, check_storage_moves_with_vm, check_type,
+                            check_vm_for_version)
 
 
 def live_migration(vm: VM, link: Link, settings: MigrationSettings | None = None, *,
@@ -50,6 +51,8 @@ def live_migration(vm: VM, link: Link, settings: MigrationSettings | None = None
     check_type("vm", vm, VM)
     check_type("link", link, Link)
     check_type("settings", settings, MigrationSettings)
+    check_vm_for_version(vm, settings)
+    check_storage_moves_with_vm(vm, "live migration")
     check_seed(seed)
 
     env = new_environment()

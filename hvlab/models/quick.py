@@ -16,7 +16,8 @@ from hvlab.params import MIB, WS2012, VM, MigrationSettings, Storage
 from hvlab.results import MigrationResult
 from hvlab.sim.environment import new_environment
 from hvlab.sim.sharing import SharedResources
-from hvlab.validate import check_seed, check_type
+from hvlab.validate import (check_seed, check_storage_moves_with_vm, check_type,
+                            check_vm_for_version)
 
 
 def quick_migration(vm: VM, storage: Storage, settings: MigrationSettings | None = None, *,
@@ -44,6 +45,8 @@ def quick_migration(vm: VM, storage: Storage, settings: MigrationSettings | None
     check_type("vm", vm, VM)
     check_type("storage", storage, Storage)
     check_type("settings", settings, MigrationSettings)
+    check_vm_for_version(vm, settings)
+    check_storage_moves_with_vm(vm, "Quick Migration")
     check_seed(seed)
     state_bytes = float(vm.memory_bytes) + vm.state_mib * MIB
     env = new_environment()

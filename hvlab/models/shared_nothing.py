@@ -29,10 +29,11 @@ from hvlab.results import MigrationResult
 from hvlab.sim.copy_then_precopy import run_shared_nothing, shared_nothing_result
 from hvlab.sim.environment import new_environment
 from hvlab.sim.records import MigrationRecord
-from hvlab.sim.sharing import SharedResources
-from hvlab.sim.storage_copy import (MIN_COPY_FRAC, StorageMove, add_array_load, array_keys,
-                                    array_resources, check_capacity, check_rate_cap)
-from hvlab.validate import check_seed, check_type
+from hvlab.sim.sharing import SharedResources, duplex
+from hvlab.sim.storage_copy import (StorageMove, add_array_load, array_keys, array_resources,
+                                    check_capacity, check_rate_cap, host_paths, path_resources)
+from hvlab.validate import (check_feature_in_version, check_seed, check_type,
+                            check_vm_for_version)
 
 
 def shared_nothing_migration(vm: VM, link: Link, source: Storage, target: Storage,
@@ -68,7 +69,9 @@ def shared_nothing_migration(vm: VM, link: Link, source: Storage, target: Storag
     Raises
     ------
     ValueError
-        When the VM's files do not fit `target.capacity_gib`.
+        When the VM's files do not fit `target.capacity_gib`, under WS2008R2 settings (Shared
+        Nothing Live Migration arrived in 2012), for more memory than the version allows, or
+        when an array's open load reaches its capacity.
     """
     settings = WS2012 if settings is None else settings
     check_type("vm", vm, VM)
@@ -76,6 +79,8 @@ def shared_nothing_migration(vm: VM, link: Link, source: Storage, target: Storag
     check_type("source", source, Storage)
     check_type("target", target, Storage)
     check_type("settings", settings, MigrationSettings)
+    check_feature_in_version("Shared Nothing Live Migration", settings)
+    check_vm_for_version(vm, settings)
     check_seed(seed)
     cap = check_rate_cap(copy_rate_cap_mib_s)
     check_capacity(vm, target)
@@ -85,13 +90,20 @@ def shared_nothing_migration(vm: VM, link: Link, source: Storage, target: Storag
 
     plan = transfer_plan(link, settings)
     env = new_environment()
-    resources = array_resources(source, target)
-    resources["link"] = (plan.link_capacity_bytes_s, MIN_COPY_FRAC * plan.link_capacity_bytes_s)
-    pool = SharedResources(env, resources, default="link")
+    links = duplex("link", plan.link_capacity_bytes_s)
+    links.update(path_resources(source, target))
+    pool = SharedResources(env, links, arrays=array_resources(source, target),
+                           default="link.out")
     src_key, tgt_key = array_keys(source, target)
+    src_path, tgt_path = host_paths(source, target)
+    # everything leaves the source host on the link; on the destination the writes go to its
+    # own storage, where the guest's I/O runs after the switch
     move = StorageMove(pool, vm, source=source, target=target, src_key=src_key,
-                       tgt_key=tgt_key, copy_links=("link",), mirror_links=("link",),
-                       cap_bytes_s=cap)
+                       tgt_key=tgt_key, source_paths=src_path, target_paths=("link",) + tgt_path,
+                       before_paths=src_path, after_paths=tgt_path,
+                       fabric_paths=("source_path", "target_path"), cap_bytes_s=cap,
+                       population=settings.copy_outstanding_ios,
+                       io_bytes=settings.copy_io_bytes)
     add_array_load(pool, source, target)
     move.guest_on_source()
     dirtier = Dirtier(vm, settings.dirty_model, np.random.default_rng(seed))

@@ -26,18 +26,17 @@ from hvlab.physics.storage_io import guest_demand_frac
 from hvlab.physics.transfer import transfer_plan
 from hvlab.results import MigrationResult
 from hvlab.sim.environment import new_environment
-from hvlab.sim.handles import (DEFAULT_OPEN_FILES, check_open_files, handle_move_s,
-                               smb_live_result)
+from hvlab.sim.handles import check_open_files, handle_move_s, smb_live_result
 from hvlab.sim.precopy import run_precopy
 from hvlab.sim.records import MigrationRecord
-from hvlab.sim.sharing import SharedResources
-from hvlab.sim.storage_copy import MIN_COPY_FRAC
-from hvlab.validate import check_seed, check_type
+from hvlab.sim.sharing import SharedResources, duplex
+from hvlab.validate import (check_feature_in_version, check_seed, check_type,
+                            check_vm_for_version)
 
 
 def smb_live_migration(vm: VM, link: Link, share: SmbShare,
                        settings: MigrationSettings | None = None, *,
-                       open_files: int = DEFAULT_OPEN_FILES,
+                       open_files: int | None = None,
                        handle_move_ms_per_file: float | None = None,
                        same_network: bool | None = None, seed: int = 0) -> MigrationResult:
     """Simulate an SMB Live Migration of `vm`, whose files are on `share`, over `link`.
@@ -55,8 +54,10 @@ def smb_live_migration(vm: VM, link: Link, share: SmbShare,
     settings : MigrationSettings, optional
         As for a live migration; `smb_handle_move_ms` is the cost per open file. The cluster
         disk handle move (`handle_move_s`) does not apply. Default `hvlab.WS2012`.
-    open_files : int
-        Files the VM holds open on the share (handles and locks moved in the blackout).
+    open_files : int, optional
+        Files the host holds open on the share for this VM (handles and locks moved in the
+        blackout): its VHDX files, one AVHDX per disk and checkpoint, the configuration and
+        the saved-state files; not the guest's own files. Default `VM.open_files`.
     handle_move_ms_per_file : float, optional
         Overrides `settings.smb_handle_move_ms` [ms per file].
     same_network : bool, optional
@@ -76,8 +77,10 @@ def smb_live_migration(vm: VM, link: Link, share: SmbShare,
     check_type("link", link, Link)
     check_type("share", share, SmbShare)
     check_type("settings", settings, MigrationSettings)
+    check_feature_in_version("SMB Live Migration", settings)
+    check_vm_for_version(vm, settings)
     check_seed(seed)
-    open_files = check_open_files(open_files)
+    open_files = check_open_files(vm.open_files if open_files is None else open_files)
     if handle_move_ms_per_file is not None:
         if isinstance(handle_move_ms_per_file, bool) or not isinstance(
                 handle_move_ms_per_file, (int, float)) or not handle_move_ms_per_file >= 0:
@@ -92,18 +95,18 @@ def smb_live_migration(vm: VM, link: Link, share: SmbShare,
     run_settings = dataclasses.replace(settings, handle_move_s=0.0)
     plan = transfer_plan(link, settings)
     env = new_environment()
-    resources = {"link": (plan.link_capacity_bytes_s,
-                          MIN_COPY_FRAC * plan.link_capacity_bytes_s),
-                 "share": (share.storage.max_util_frac, MIN_COPY_FRAC)}
-    share_link = "link" if same_network else "share_link"
+    links = duplex("link", plan.link_capacity_bytes_s)
+    share_path = "link" if same_network else "share_link"
     if not same_network:
-        resources["share_link"] = (share.link.rate_bytes_s, 0.0)
-    pool = SharedResources(env, resources, default="link")
+        links.update(duplex("share_link", share.link.rate_bytes_s))
+    pool = SharedResources(env, links, arrays=("share",), default="link.out")
     if share.storage.load_frac > 0:
         pool.add_stream("load", 1.0, {"share": share.storage.load_frac})
-    io_bytes_s = (vm.disk_read_mib_s + vm.disk_write_mib_s) * MIB
-    demand = guest_demand_frac(vm, share.storage)
-    guest_weights = {"share": demand, share_link: io_bytes_s}
+    # the guest's reads come in from the share, its writes go out: only the writes share the
+    # direction the memory leaves in
+    guest_weights = {"share": guest_demand_frac(vm, share.storage),
+                     f"{share_path}.in": vm.disk_read_mib_s * MIB,
+                     f"{share_path}.out": vm.disk_write_mib_s * MIB}
     pool.add_stream("guest", 1.0, guest_weights)
     dirtier = Dirtier(vm, settings.dirty_model, np.random.default_rng(seed))
     record = MigrationRecord()
@@ -122,7 +125,7 @@ def smb_live_migration(vm: VM, link: Link, share: SmbShare,
     env.run()
     return smb_live_result(vm, settings, plan, pool, record, share, open_files=open_files,
                            handles_s=handles_s, same_network=same_network,
-                           guest_keys=("share", share_link))
+                           guest_weights=guest_weights)
 
 
 __all__ = ["smb_live_migration"]

@@ -19,11 +19,10 @@ import salabim as sim
 from hvlab.params import WS2012, VM, Link, MigrationSettings, SmbShare, Storage
 from hvlab.results import MigrationResult, empty_passes
 from hvlab.sim.environment import new_environment
-from hvlab.sim.sharing import SharedResources
+from hvlab.sim.sharing import SharedResources, duplex
 from hvlab.sim.storage_copy import (DELETE_SOURCE_S, StorageMove, add_array_load, array_keys,
-                                    array_resources, check_capacity, check_rate_cap,
-                                    link_resource)
-from hvlab.validate import check_seed, check_type
+                                    array_resources, check_capacity, check_rate_cap)
+from hvlab.validate import check_feature_in_version, check_seed, check_type
 
 
 def _endpoint(value, name: str) -> tuple[Storage, Link | None]:
@@ -61,7 +60,9 @@ def storage_migration(vm: VM, source: Storage | SmbShare, target: Storage | SmbS
         Throttle on the copy [MiB/s]; None copies as fast as the arrays and links allow.
     odx : bool
         Offloaded Data Transfer: the array copies inside itself (token-based); the copy loads
-        the arrays but no host or link. Mirrored writes still go through the host.
+        the arrays but no host, path or link. Mirrored writes still go through the host. A
+        host copy between block arrays crosses each array's `Storage.host_link` (reads in,
+        writes out); ODX does not, so it matters most on a slow path.
     seed : int
         Accepted for a uniform model signature; the model is deterministic.
 
@@ -71,19 +72,23 @@ def storage_migration(vm: VM, source: Storage | SmbShare, target: Storage | SmbS
         kind "storage"; `downtime_s` 0 (the VM keeps running; the switch pauses I/O for
         `handle_move_s`, see details["io_pause_s"]); `storage_read_bytes` copy reads,
         `storage_write_bytes` copy writes + mirrored writes; `network_bytes` what crossed
-        links; details with guest latency before/during/after (mean and p95 [ms]),
-        peak_array_util_frac, copied/skipped/mirrored bytes, copy_s, saturated_s.
+        network links (a block array's iSCSI/FC path is in details["fabric_bytes"]); details
+        with guest latency before/during/after (mean and p95 [ms]), peak_array_util_frac,
+        copied/skipped/mirrored bytes, copy_s.
 
     Raises
     ------
     ValueError
-        When the VM's files do not fit `target.capacity_gib`, or for a bad throttle.
+        When the VM's files do not fit `target.capacity_gib`, for a bad throttle, under
+        WS2008R2 settings (Storage Live Migration arrived in 2012), or when an array's open
+        load reaches its capacity (`hvlab.sim.sharing.ArrayOverloadError`).
     """
     settings = WS2012 if settings is None else settings
     check_type("vm", vm, VM)
     src_storage, src_link = _endpoint(source, "source")
     tgt_storage, tgt_link = _endpoint(target, "target")
     check_type("settings", settings, MigrationSettings)
+    check_feature_in_version("Storage Live Migration", settings)
     if link is not None:
         check_type("link", link, Link)
     if not isinstance(odx, bool):
@@ -93,29 +98,39 @@ def storage_migration(vm: VM, source: Storage | SmbShare, target: Storage | SmbS
     check_capacity(vm, tgt_storage)
 
     env = new_environment()
-    resources = array_resources(src_storage, tgt_storage)
     src_key, tgt_key = array_keys(src_storage, tgt_storage)
     links: dict = {}
     if link is not None:
-        links["link"] = link
+        links.update(duplex("link", link.rate_bytes_s))
     same_share = isinstance(source, SmbShare) and source == target
     if src_link is not None:
-        links["source_link"] = src_link
+        links.update(duplex("source_link", src_link.rate_bytes_s))
     if tgt_link is not None and not same_share:
-        links["target_link"] = tgt_link
-    for key, value in links.items():
-        resources[key] = link_resource(value)
-    default = "link" if "link" in links else next(iter(resources))
-    pool = SharedResources(env, resources, default=default)
-    before_links = ("source_link",) if src_link is not None else ()
-    tgt_side = (("link",) if link is not None else ()) + (
-        ("target_link",) if "target_link" in links else
-        ("source_link",) if same_share else ())
-    copy_links = before_links + tgt_side if not same_share else ("source_link",) * 2
+        links.update(duplex("target_link", tgt_link.rate_bytes_s))
+    # a block array's own path from this host (iSCSI/FC/SAS): for plain Storage endpoints
+    # reached by this host, not for an SMB share's array (the file server does that I/O)
+    src_block = src_storage if src_link is None else None
+    tgt_block = tgt_storage if tgt_link is None and link is None else None
+    src_path = ("source_path",) if src_block is not None and src_block.host_link else ()
+    tgt_path = ("target_path",) if tgt_block is not None and tgt_block.host_link else ()
+    if src_path:
+        links.update(duplex("source_path", src_block.host_link.rate_bytes_s))
+    if tgt_path and not (src_path and src_storage == tgt_storage):
+        links.update(duplex("target_path", tgt_block.host_link.rate_bytes_s))
+    elif tgt_path:
+        tgt_path = src_path  # one array, one path: reads come in, writes go out on it
+    pool = SharedResources(env, links, arrays=array_resources(src_storage, tgt_storage),
+                           default="link.out" if link is not None else None)
+    source_paths = ("source_link",) if src_link is not None else src_path
+    target_paths = (("link",) if link is not None else ()) + (
+        ("target_link",) if tgt_link is not None and not same_share else
+        ("source_link",) if same_share else tgt_path)
     move = StorageMove(pool, vm, source=src_storage, target=tgt_storage, src_key=src_key,
-                       tgt_key=tgt_key, copy_links=copy_links, mirror_links=tgt_side,
-                       before_links=before_links, after_links=tgt_side, odx=odx,
-                       cap_bytes_s=cap)
+                       tgt_key=tgt_key, source_paths=source_paths, target_paths=target_paths,
+                       before_paths=source_paths, after_paths=target_paths,
+                       fabric_paths=("source_path", "target_path"), odx=odx, cap_bytes_s=cap,
+                       population=settings.copy_outstanding_ios,
+                       io_bytes=settings.copy_io_bytes)
     add_array_load(pool, src_storage, tgt_storage)
     move.guest_on_source()
     marks: dict = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["PerfLogError", "split_fields", "classify", "NUMERIC", "MISSING", "BAD"]
+__all__ = ["PerfLogError", "PerfLogWarning", "split_fields", "classify", "NUMERIC", "MISSING", "BAD"]
 
 NUMERIC, MISSING, BAD = 0, 1, 2
 
@@ -21,6 +21,13 @@ _NUMBER = re.compile(r"[ \t]*[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|in
 class PerfLogError(ValueError):
     """A performance log could not be read. The message names the file and, where it applies,
     the line and column (both 1-based) and what to do about it."""
+
+    __module__ = "hvlab.perflog"
+
+
+class PerfLogWarning(UserWarning):
+    """A performance log was read, but something in it is a guess the caller should check
+    (e.g. its code page: the message names the candidates and ``encoding=`` as the fix)."""
 
     __module__ = "hvlab.perflog"
 

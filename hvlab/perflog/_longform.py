@@ -20,7 +20,7 @@ import pandas as pd
 
 from hvlab.perflog._cells import BAD, NUMERIC, PerfLogError, classify, split_fields
 from hvlab.perflog._colindex import unique_columns
-from hvlab.perflog._encoding import choose_codepage
+from hvlab.perflog._encoding import certain, choose_codepage
 from hvlab.perflog._times import interval_s, localise
 from hvlab.perflog.paths import lenient_counter_path, path_matcher
 
@@ -76,18 +76,25 @@ def read_longform(src, bom_len, decode_as, reported, *, tz, dtype, errors, count
     finally:
         fh.close()
     if decode_as:
-        enc = decode_as
+        enc, guess = decode_as, certain(reported or decode_as)
     elif raw.isascii():
-        enc = "ascii"
+        enc, guess = "ascii", certain("ascii")
     else:
         try:
             raw.decode("utf-8")
-            enc = "utf-8"
+            enc, guess = "utf-8", certain("utf-8")
         except UnicodeDecodeError:
-            sample = b"\n".join(ln for ln in raw.split(b"\n") if not ln.isascii())[:65536]
-            enc, note = choose_codepage(sample)
-            if note:
-                warnings.append(note)
+            sample, size = [], 0
+            for ln in raw.split(b"\n"):
+                if not ln.isascii():
+                    sample.append(ln)
+                    size += len(ln)
+                    if size >= 65536:
+                        break
+            guess = choose_codepage(b"\n".join(sample))
+            enc = guess.encoding
+            if guess.note:
+                warnings.append(guess.note)
     try:
         text = raw.decode(enc)
     except UnicodeDecodeError as exc:
@@ -221,7 +228,8 @@ def read_longform(src, bom_len, decode_as, reported, *, tz, dtype, errors, count
     n_cells = df.shape[0] * df.shape[1]
     return df, {
         "format": "get-counter-csv", "version": None, "timezone": None, "bias_min": None,
-        "encoding": reported or enc, "rows": int(df.shape[0]), "columns": int(df.shape[1]),
+        "encoding": reported or enc, **guess.as_meta(), "_encoding_note": guess.note,
+        "rows": int(df.shape[0]), "columns": int(df.shape[1]),
         "numeric_cells": int(numeric), "missing_cells": int(n_cells - numeric - bad),
         "bad_cells": int(bad), "absent_cells": int(n_cells - int(filled.sum())),
         "extra_cells": 0, "interval_s": interval_s(df.index),

@@ -80,15 +80,17 @@ class Tally:
     absent: int = 0
     extra: int = 0
     short_lines: int = 0
+    short_by_one: int = 0  # of short_lines, those lacking only the last field
     long_lines: int = 0
     bad_examples: list = field(default_factory=list)    # (line, column, raw text)
     short_examples: list = field(default_factory=list)  # (line, fields)
     long_examples: list = field(default_factory=list)   # (line, fields)
     cut_line: int | None = None  # a last line cut off inside its last field
-
+    bad_cols: dict = field(default_factory=dict)         # column (1-based) -> bad cells
 
     def note_bad(self, line_no: int, column: int, text: str):
         self.bad += 1
+        self.bad_cols[column] = self.bad_cols.get(column, 0) + 1
         if len(self.bad_examples) < KEEP_EXAMPLES:
             self.bad_examples.append((int(line_no), int(column), text))
 
@@ -100,6 +102,7 @@ class Tally:
         nf = len(fields)
         if nf < ncols:
             self.short_lines += 1
+            self.short_by_one += nf == ncols - 1
             if len(self.short_examples) < KEEP_EXAMPLES:
                 self.short_examples.append((int(line_no), nf))
         elif nf > ncols:
@@ -257,7 +260,7 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
             for i in np.flatnonzero(is_data | is_other)[:200]:
                 text = chunk[starts[i]:ends[i]]
                 if not text.isascii():
-                    sample += text[:4096] + b"\n"
+                    sample += _safe_cut(text, 4096) + b"\n"
                 if len(sample) >= 65536:
                     break
         ds, de = starts[is_data], ends[is_data]
@@ -283,6 +286,15 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
                 first_delims=first_delims, irregular=irregular if check_lines else None,
                 quotes=quotes,
                 values=values, tally=tally)
+
+
+def _safe_cut(text: bytes, limit: int) -> bytes:
+    """`text` cut to at most `limit` bytes at a quote, comma, semicolon or tab: bytes that no
+    double-byte code page uses inside a character, so no character is cut in half."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(b, 0, limit) for b in (b'"', b",", b";", b"\t"))
+    return text[:cut] if cut > 0 else b""
 
 
 def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes) -> np.ndarray:

@@ -11,10 +11,23 @@ write localised names, which are not in the catalogue: `label` then falls back t
 >>> hv.perflog.label(("HV01", "Network Interface", "nic1", "Bytes Sent/sec"))
 'Bytes Sent/sec (nic1) [bytes/s]'
 
+Each entry says on which versions the counter is there (``versions``): "WS2012, WS2012 R2",
+"WS2012 R2" (the Compression and SMB live-migration options, new in 2012 R2) or "unconfirmed on
+WS2012 / WS2012 R2" (no source lists it before Windows Server 2016, e.g. the virtual disk's
+``Latency``): a detector must not rely on those.
+
 References
 ----------
-- Counter names: the Hyper-V VM Live Migration counter set of Windows Server 2012 R2, the
-  Hyper-V Virtual Storage Device set (instance: the VHD path with ``\`` replaced by ``-``).
+- Counter names: the Hyper-V VM Live Migration counter set (Microsoft's ``microsoft/wmi``
+  repository, class ``Win32_PerfRawData_LmPerfProvider_HyperVVMLiveMigration``; E. Siron,
+  *HyperV-NSClient-PerfCounters*, New-VMPerformanceDefinition.ps1, which spells every counter
+  per version), the Hyper-V Virtual Storage Device set (instance: the VHD path with ``\``
+  replaced by ``-``; PAL's WS2012 Hyper-V threshold file ``HyperV30.xml``).
+- SMB: windows_exporter's ``smb`` (SMB Server Shares) and ``smbclient`` (SMB Client Shares)
+  collectors; ``SMB Direct Connection`` (``microsoft/wmi``,
+  ``Win32_PerfRawData_Counters_SMBDirectConnection``); ``RDMA Activity`` (Microsoft, Azure
+  Stack HCI metrics); ``Cluster CSV File System`` (Microsoft Failover Clustering blog,
+  "Cluster Shared Volume Performance Counters", 2014).
 - Virtual disk series and units as Microsoft documents them for the same counter set:
   https://learn.microsoft.com/en-us/windows-server/storage/storage-spaces/performance-history-for-vhds
 - Disk counters: "Using Storage-related Parameters and Performance Counters",
@@ -50,6 +63,9 @@ class CounterInfo:
         One line: what the value says.
     instance : str
         What the instances are ("" when the object has none).
+    versions : str
+        On which versions the counter is there: "WS2012, WS2012 R2", "WS2012 R2" or
+        "unconfirmed on WS2012 / WS2012 R2 (listed for WS2016)".
     """
 
     object: str
@@ -57,6 +73,7 @@ class CounterInfo:
     unit: str
     meaning: str
     instance: str = ""
+    versions: str = "WS2012, WS2012 R2"
 
 
 _ENTRIES = [
@@ -73,7 +90,8 @@ _ENTRIES = [
     (v.LM_OBJECT, v.TCP_RECEIVED, "bytes/s",
      "Migration data received over the TCP transport (on the destination)"),
     (v.LM_OBJECT, v.TCP_PENDING, "bytes",
-     "Migration data queued for the TCP transport and not yet sent"),
+     "Migration data queued for the TCP transport and not yet sent (a backlog: the network, "
+     "not the memory walker, limits the transfer)"),
     (v.LM_OBJECT, v.WALKER_UNCOMPRESSED_TOTAL, "bytes",
      "Memory sent without compression so far in this migration (cumulative)"),
     (v.LM_OBJECT, v.WALKER_UNCOMPRESSED, "bytes/s",
@@ -90,6 +108,14 @@ _ENTRIES = [
      "Migration data sent over SMB 3 so far (cumulative; SMB option)"),
     (v.LM_OBJECT, v.SMB_SENT, "bytes/s",
      "Migration data sent over SMB 3 per second (SMB option, Multichannel/RDMA)"),
+    (v.LM_OBJECT, v.SMB_PENDING, "bytes",
+     "Migration data queued for the SMB transport and not yet sent (SMB option)"),
+    (v.LM_OBJECT, v.RECEIVER_UNCOMPRESSED, "bytes/s",
+     "Uncompressed migration data the destination received per second"),
+    (v.LM_OBJECT, v.RECEIVER_COMPRESSED, "bytes/s",
+     "Compressed migration data the destination received per second (Compression option)"),
+    (v.LM_OBJECT, v.RECEIVER_PENDING_WRITE, "bytes",
+     "Received migration data not yet written into the destination VM"),
     (v.LM_OBJECT, v.RECEIVER_WRITTEN, "bytes/s",
      "Memory written into the destination VM per second"),
     (v.LM_OBJECT, v.RECEIVER_DECOMPRESSED, "bytes/s",
@@ -100,9 +126,13 @@ _ENTRIES = [
     (v.VSD_OBJECT, v.VSD_WRITE_COUNT, "operations", "Write operations completed (cumulative)"),
     (v.VSD_OBJECT, v.VSD_QUEUE, "requests", "I/O requests outstanding on this virtual disk"),
     (v.VSD_OBJECT, v.VSD_LATENCY, "s",
-     "Average latency of I/O to this virtual disk (seconds per Microsoft's VHD history)"),
+     "Average latency of I/O to this virtual disk (seconds per Microsoft's VHD history; "
+     "hvlab's simulated logs write ms)"),
     (v.VSD_OBJECT, v.VSD_THROUGHPUT, "operations/s",
-     "I/O throughput of this virtual disk as Storage QoS counts it (WS2012 R2)"),
+     "I/O throughput of this virtual disk as Storage QoS counts it"),
+    (v.SSR_OBJECT, v.SSR_OPERATION_TIME, "ms (unconfirmed)",
+     "Time of the VM's current or most recent save, restore or snapshot operation (a Quick "
+     "Migration saves on the source and restores on the destination)"),
     (v.VSD_OBJECT, v.VSD_ERRORS, "errors", "I/O errors on this virtual disk (cumulative)"),
     (v.VNIC_OBJECT, v.VNIC_SENT, "bytes/s",
      "Bytes the VM's virtual network adapter sent per second"),
@@ -121,14 +151,33 @@ _ENTRIES = [
     (v.SMB_OBJECT, v.DATA_BYTES, "bytes/s", "Bytes read from and written to the share"),
     (v.SMB_OBJECT, v.SMB_READ, "bytes/s", "Bytes read from the share per second"),
     (v.SMB_OBJECT, v.SMB_WRITE, "bytes/s", "Bytes written to the share per second"),
-    (v.SMB_OBJECT, v.OPEN_FILES, "files",
-     "Files this client holds open on the share (VHDs of running VMs)"),
+    (v.SMB_OBJECT, v.SMB_DIRECT_READ, "bytes/s",
+     "Bytes read from the share over SMB Direct (RDMA) per second"),
+    (v.SMB_OBJECT, v.SMB_DIRECT_WRITE, "bytes/s",
+     "Bytes written to the share over SMB Direct (RDMA) per second"),
     (v.SMB_SERVER_OBJECT, v.SMB_SEC_READ, "s", "Average time the server took per read"),
     (v.SMB_SERVER_OBJECT, v.SMB_SEC_WRITE, "s", "Average time the server took per write"),
     (v.SMB_SERVER_OBJECT, v.DATA_BYTES, "bytes/s", "Bytes read and written on the share"),
     (v.SMB_SERVER_OBJECT, v.SMB_READ, "bytes/s", "Bytes clients read from the share"),
     (v.SMB_SERVER_OBJECT, v.SMB_WRITE, "bytes/s", "Bytes clients wrote to the share"),
-    (v.SMB_SERVER_OBJECT, v.OPEN_FILES, "files", "Files open on the share"),
+    (v.SMB_SERVER_OBJECT, v.OPEN_FILES, "files",
+     "Files open on the share (the VHDs of the VMs that run from it)"),
+    (v.SMB_DIRECT_OBJECT, v.SMBD_RDMA_READ, "bytes/s",
+     "Bytes this SMB Direct connection moved by RDMA reads per second"),
+    (v.SMB_DIRECT_OBJECT, v.SMBD_RDMA_WRITTEN, "bytes/s",
+     "Bytes this SMB Direct connection moved by RDMA writes per second"),
+    (v.SMB_DIRECT_OBJECT, v.SMBD_SENT, "bytes/s",
+     "Bytes this SMB Direct connection sent per second"),
+    (v.SMB_DIRECT_OBJECT, v.SMBD_RECEIVED, "bytes/s",
+     "Bytes this SMB Direct connection received per second"),
+    (v.RDMA_OBJECT, v.RDMA_OUTBOUND, "bytes/s",
+     "Bytes the NIC sent by RDMA per second (not in Network Interface's counters)"),
+    (v.RDMA_OBJECT, v.RDMA_INBOUND, "bytes/s",
+     "Bytes the NIC received by RDMA per second (not in Network Interface's counters)"),
+    (v.CSV_OBJECT, v.CSV_REDIRECTED_READ, "bytes/s",
+     "Reads this node sent to the CSV's coordinator over SMB (redirected I/O) per second"),
+    (v.CSV_OBJECT, v.CSV_REDIRECTED_WRITE, "bytes/s",
+     "Writes this node sent to the CSV's coordinator over SMB (redirected I/O) per second"),
     (v.NIC_OBJECT, v.NIC_SENT, "bytes/s", "Bytes the NIC sent per second"),
     (v.NIC_OBJECT, v.NIC_RECEIVED, "bytes/s", "Bytes the NIC received per second"),
     (v.NIC_OBJECT, v.NIC_BANDWIDTH, "bit/s", "The NIC's link speed (1e9 for 1 GbE)"),
@@ -147,7 +196,8 @@ for _obj in (v.DISK_OBJECT, v.LOGICAL_DISK_OBJECT):
 
 #: Every entry, keyed by (object, counter) in lower case.
 CATALOGUE: dict[tuple[str, str], CounterInfo] = {
-    (o.lower(), c.lower()): CounterInfo(o, c, u, m, v.INSTANCE_FORMATS.get(o, ""))
+    (o.lower(), c.lower()): CounterInfo(o, c, u, m, v.INSTANCE_FORMATS.get(o, ""),
+                                        v.versions(o, c))
     for o, c, u, m in _ENTRIES}
 _BY_COUNTER: dict[str, list[CounterInfo]] = {}
 for _info in CATALOGUE.values():
@@ -155,9 +205,10 @@ for _info in CATALOGUE.values():
 
 
 def counter_table() -> pd.DataFrame:
-    """The catalogue as a table: object, counter, unit, meaning, instance."""
+    """The catalogue as a table: object, counter, unit, meaning, instance, versions."""
     return pd.DataFrame([vars(i) for i in CATALOGUE.values()],
-                        columns=["object", "counter", "unit", "meaning", "instance"])
+                        columns=["object", "counter", "unit", "meaning", "instance",
+                                 "versions"])
 
 
 def _lookup(counter: str, object: str | None) -> CounterInfo | None:

@@ -161,11 +161,18 @@ class Estimate:
                   setup_s=self.setup_s,
                   max_passes=self.passes if not self.converged
                   else max(base.max_passes, self.passes))
+        if base.tcp_stream_gbps is not None:
+            # one stream carried at least what the log shows; a faster link in a what-if
+            # still meets the version's per-stream limit
+            measured = self.wire_mib_s * MIB * 8 / 1e9
+            kw["tcp_stream_gbps"] = max(base.tcp_stream_gbps, measured * 1.0001)
         if self.transport == "compression" and self.compression_ratio > 1:
             kw["compression_ratio"] = self.compression_ratio
             need = self.bandwidth_mib_s * 1.01 / base.compressor_mib_s_per_core
             kw["spare_cores"] = max(base.spare_cores, need)
         kw.update(changes)
+        if kw.get("transport", base.transport) != "tcpip" and "version" not in changes:
+            kw["version"] = "WS2012R2"  # compression and SMB exist only from 2012 R2 on
         return dataclasses.replace(base, **kw)
 
     def replay(self, *, seed: int = 0, **settings_changes):
@@ -254,9 +261,14 @@ def estimate(df: pd.DataFrame, migration) -> Estimate:
     """
     row = _pick(df, migration)
     if row.get("source") != "counters":
-        raise ValueError(f"estimate needs the {LM_OBJECT} counters; this migration was found "
-                         f"from network bursts on {row.get('host')}:{row.get('instance')} only "
-                         f"(collect \\{LM_OBJECT}(*)\\*)")
+        how = {"network": "network bursts", "rdma": "RDMA traffic bursts",
+               "disk": "a disk copy", "receiver": "the destination's receive counters",
+               "save-restore": "save and restore operations (a Quick Migration has no "
+                               "pre-copy to fit)"}.get(row.get("source"), row.get("source"))
+        raise ValueError(f"estimate needs the source's {LM_OBJECT} counters; this migration "
+                         f"was found from {how} on {row.get('host') or row.get('destination')}"
+                         f":{row.get('instance')} only (collect \\{LM_OBJECT}(*)\\* on the "
+                         "source host)")
     cols = Columns(df)
     t = elapsed_s(df.index)
     dt = sample_intervals(t)
@@ -274,6 +286,13 @@ def estimate(df: pd.DataFrame, migration) -> Estimate:
                          "(all transfer counters are 0 or blank)")
     tr = fit.tr
     notes = list(fit.notes)
+    bound = row.get("network_bound")
+    if bound is not None and not pd.isna(bound):
+        notes.append("the send queue (TCP/SMB Transport pending bytes) held data in most "
+                     "samples: the network set the pace" if bound else
+                     "the send queue was empty in most samples: the sender, not the network, "
+                     "set the pace, so the bandwidth is what the memory walker managed and a "
+                     "faster link would not have sped this migration up")
     ratio = tr.bw_memory / tr.bw_wire if tr.bw_wire > 0 else 1.0
     downtime = fit.blackout[1] if fit.blackout else float("nan")
     total = (tr.end_s - tr.start_s) + fit.setup_s + WS2012.handle_move_s + WS2012.resume_s

@@ -164,6 +164,11 @@ def parse_counter_path(text: str) -> CounterPath:
     return path
 
 
+def is_counter_path(text: str) -> bool:
+    """True when `parse_counter_path` accepts `text` (the reader's test for a header cell)."""
+    return _split(text)[0] is not None
+
+
 def lenient_counter_path(text: str) -> tuple[CounterPath, str]:
     """Parse like `parse_counter_path` but never raise: text that is not a counter path comes
     back whole as the counter name (host, object and instance empty) with the problem

@@ -17,20 +17,22 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings as _pywarnings
 
 import numpy as np
 import pandas as pd
 
 from hvlab.perflog import _values
-from hvlab.perflog._cells import PerfLogError, split_fields
+from hvlab.perflog._cells import PerfLogError, PerfLogWarning, split_fields
 from hvlab.perflog._colindex import unique_columns
-from hvlab.perflog._encoding import choose_codepage, looks_utf16, normalise, sniff_bom
+from hvlab.perflog._encoding import (CodepageGuess, certain, choose_codepage, looks_utf16,
+                                     normalise, sniff_bom)
 from hvlab.perflog._longform import is_longform_header, read_longform
 from hvlab.perflog._scan import scan_body
 from hvlab.perflog._times import interval_s, time_index
-from hvlab.perflog.paths import lenient_counter_path, path_matcher
+from hvlab.perflog.paths import is_counter_path, lenient_counter_path, path_matcher
 
-__all__ = ["read_perflog", "PerfLogError"]
+__all__ = ["read_perflog", "PerfLogError", "PerfLogWarning"]
 
 _HEADER_CELL = re.compile(
     r"\s*\(PDH-(CSV|TSV)\s+([0-9.]+)\)\s*(?:\((.*)\)\s*\(\s*([+-]?\d+)\s*\))?\s*", re.S)
@@ -120,7 +122,10 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
         a PerfLogError saying how to convert it (``relog file.blg -f csv -o file.csv``).
     encoding : str, optional
         Text encoding. Default: a byte-order mark decides (UTF-8, UTF-16 LE/BE), else strict
-        UTF-8, else the Windows code page charset-normalizer detects (cp1252, cp1251, ...).
+        UTF-8, else the Windows code page the evidence points to (cp1252, cp1251, cp932
+        Shift-JIS, cp936 GBK, cp949, cp950 Big5, ...: valid byte sequences, the script and
+        language of the decoded names, the header's time zone). When two pages stay
+        plausible the read warns (a PerfLogWarning, and in ``warnings``) naming both.
     tz : str or tzinfo, optional
         The zone the host's clock was in ("Europe/Berlin"). The wall-clock times are localised
         in it (daylight saving included) instead of with the header's fixed bias.
@@ -152,6 +157,9 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
         timezone                  zone name from the header (None if absent or broken)
         bias_min                  header bias [min], UTC = local + bias (None if absent)
         encoding                  the encoding used (e.g. "ascii", "utf-8", "cp1251")
+        encoding_confidence       its share of the evidence, 0..1 (1.0 for a BOM, valid
+                                  UTF-8, ASCII or encoding=)
+        encoding_candidates       runners-up: dicts with encoding and confidence, best first
         rows, columns             shape of df
         numeric_cells             cells holding a number
         missing_cells             empty or " " cells, plus cells absent from short lines
@@ -162,6 +170,10 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
         start, end                first and last sample time (pandas.Timestamp or None)
         paths                     the counter paths of df's columns as written, in file order
         file_counters             counters in the file (before ``counters=``)
+        description               the data collector set's description: a last header cell
+                                  that is no counter path (parse_counter_path refuses it),
+                                  over an empty column, which is left out of df and of the
+                                  cell counts; None when there is none
         duplicate_paths           {path: times it appears} for paths seen more than once
         console_lines             lines that are not data (typeperf messages): counted and
                                   listed in console_text (first 20)
@@ -179,17 +191,31 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
     ------
     PerfLogError
         Not a readable log (the message names file, line and column and says what to do).
+
+    Warns
+    -----
+    PerfLogWarning
+        The code page is a guess between two plausible candidates (pass ``encoding=``).
     """
-    return _read(path_or_buffer, encoding=encoding, tz=tz, dtype=dtype, errors=errors,
-                 counters=counters)
+    df, meta = _read(path_or_buffer, encoding=encoding, tz=tz, dtype=dtype, errors=errors,
+                     counters=counters)
+    _warn_encoding(meta.pop("_encoding_note", ""))
+    return df, meta
+
+
+def _warn_encoding(note: str) -> None:
+    if note:
+        _pywarnings.warn(note, PerfLogWarning, stacklevel=3)
 
 
 def read_header(path_or_buffer, *, encoding: str | None = None, counters=None, **_ignored):
     """What a log's header says, without reading its values: dict with format, version,
     timezone, bias_min, encoding, paths (as written) and keys (column tuples). A Get-Counter
     export has no header to speak of and is read whole."""
-    return _read(path_or_buffer, encoding=encoding, tz=None, dtype="float64", errors="coerce",
+    head = _read(path_or_buffer, encoding=encoding, tz=None, dtype="float64", errors="coerce",
                  counters=counters, header_only=True)
+    _warn_encoding(head.pop("_encoding_note", ""))
+    return head
 
 
 def _read(path_or_buffer, *, encoding, tz, dtype, errors, counters, header_only=False):
@@ -242,7 +268,9 @@ def _read(path_or_buffer, *, encoding, tz, dtype, errors, counters, header_only=
                                      errors=errors, counters=counters, warnings=warnings)
             if header_only:
                 return {**{k: meta[k] for k in ("format", "version", "timezone", "bias_min",
-                                                "encoding", "paths", "warnings")},
+                                                "encoding", "encoding_confidence",
+                                                "encoding_candidates", "paths", "warnings",
+                                                "_encoding_note")},
                         "keys": list(df.columns)}
             return df, meta
         shown = header[:120].decode("latin-1")
@@ -311,54 +339,68 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     tsv = header.lstrip(b" \t\"").startswith(b"(PDH-TSV")
     delim = "\t" if tsv else ","
     bdelim = delim.encode()
-    # the header decides the encoding for now; the body may overrule it after the scan
+    # the header decides the encoding for now; the body may overrule it after the scan. The
+    # header is decoded before it is split, so that a byte 0x5C inside a double-byte
+    # character (Shift-JIS "表" is 0x95 0x5C) is never taken for a path's backslash.
     if decode_as:
-        enc = decode_as
+        enc, guess = decode_as, certain(reported or decode_as)
     elif header.isascii():
-        enc = "ascii"
+        enc, guess = "ascii", certain("ascii")
     else:
         try:
             header.decode("utf-8")
-            enc = "utf-8"
+            enc, guess = "utf-8", certain("utf-8")
         except UnicodeDecodeError:
-            enc, note = choose_codepage(header, console=b"(PDH-CSV 4.0)\"," in header[:20])
+            guess = choose_codepage(header, console=_console_header(header))
+            enc = guess.encoding
     cells = split_fields(_decode_header(header, enc), delim)
     ncols = len(cells)
-    cps, sel, file_paths = _columns(cells, counters, src.name)
+    cps, sel, file_paths, desc = _columns(cells, counters, src.name)
+    parse = _with_description(sel, desc, counters)
     if header_only:
         version, timezone, bias, _ = parse_header_cell(cells[0], warnings)
+        if guess.note:
+            warnings.append(guess.note)
         return {"format": "pdh-tsv" if tsv else "pdh-csv", "version": version,
                 "timezone": timezone, "bias_min": bias, "encoding": reported or enc,
+                **guess.as_meta(), "_encoding_note": guess.note,
                 "paths": [file_paths[c - 1] for c in sel],
-                "keys": [cps[c - 1].key for c in sel], "warnings": warnings}
-    extract = sel if _values.PARSER in ("auto", "extract") and sel and (
-        _values.PARSER == "extract" or (counters is not None and len(sel) <= _EXTRACT_MAX
-                                        and len(sel) * 8 <= ncols - 1)) else None
+                "keys": [cps[c - 1].key for c in sel],
+                "description": cells[desc] if desc is not None and cells[desc].strip()
+                else None,
+                "warnings": warnings}
+    extract = parse if _values.PARSER in ("auto", "extract") and parse and (
+        _values.PARSER == "extract" or (counters is not None and len(parse) <= _EXTRACT_MAX
+                                        and len(parse) * 8 <= ncols - 1)) else None
     fh = src.open(body_offset)
     try:
         scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim, ncols=ncols,
                          extract=extract, dtype=dtype, errors=errors,
-                         check_lines=extract is None and len(sel) < ncols - 1)
+                         check_lines=extract is None and len(parse) < ncols - 1)
     finally:
         fh.close()
     console = bool(scan.other_lines)
     if not decode_as:
-        final = _final_encoding(enc, header, scan, console, warnings)
+        guess = _final_encoding(enc, guess, header, scan, console)
+        final = guess.encoding
+        if guess.note:
+            warnings.append(guess.note)
         if final != enc:
             enc = final
             if not header.isascii():
                 cells = split_fields(_decode_header(header, enc), delim)
                 ncols2 = len(cells)
-                cps, sel2, file_paths = _columns(cells, counters, src.name)
-                if ncols2 != ncols or sel2 != sel:
-                    ncols, sel = ncols2, sel2
-                    extract = sel if extract is not None and sel else None
+                cps, sel2, file_paths, desc = _columns(cells, counters, src.name)
+                parse2 = _with_description(sel2, desc, counters)
+                if ncols2 != ncols or parse2 != parse:
+                    ncols, sel, parse = ncols2, sel2, parse2
+                    extract = parse if extract is not None and parse else None
                     fh = src.open(body_offset)
                     try:
                         scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim,
                                          ncols=ncols, extract=extract, dtype=dtype,
                                          errors=errors,
-                                         check_lines=extract is None and len(sel) < ncols - 1)
+                                         check_lines=extract is None and len(parse) < ncols - 1)
                     finally:
                         fh.close()
     reported = reported or enc
@@ -368,11 +410,15 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     if extract is not None:
         values, tally = scan.values, scan.tally
     else:
-        values, tally = _values.parse_values(src, body_offset, scan, sel, ncols, bdelim,
+        values, tally = _values.parse_values(src, body_offset, scan, parse, ncols, bdelim,
                                              dtype, errors)
-    sel_paths = {c: file_paths[c - 1] for c in sel}
+    sel_paths = {c: file_paths[c - 1] for c in parse}
     if tally.must_stop:
         raise _values.stop_error(src.name, tally, sel_paths, text_enc, ncols)
+    description = None
+    if desc is not None:
+        values, sel, description = _split_description(values, tally, sel, parse, desc, cells,
+                                                      n, warnings)
 
     header_cell = cells[0]
     version, timezone, bias, has_zone = parse_header_cell(header_cell, warnings)
@@ -400,9 +446,13 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
         warnings.append(f"the last line (line {int(scan.data_lines[-1])}) has no line end")
     meta = _metadata(
         fmt=fmt, version=version, timezone=timezone, bias=bias, enc=reported, df=df, tally=tally,
-        paths=[file_paths[c - 1] for c in sel], file_counters=ncols - 1, dups=dups,
+        paths=[file_paths[c - 1] for c in sel],
+        file_counters=ncols - 1 - (description is not None), dups=dups,
         scan=scan, bad_times=bad_times, warnings=warnings, name=src.name,
         header_cell=header_cell, sel_paths=sel_paths, text_enc=text_enc, pre=pre)
+    meta["description"] = description
+    meta.update(guess.as_meta())
+    meta["_encoding_note"] = guess.note
     return df, meta
 
 
@@ -430,34 +480,84 @@ def parse_header_cell(cell: str, warnings: list) -> tuple:
 
 
 def _columns(cells, counters, name):
-    """(CounterPaths of every header path, selected field positions, raw path texts)."""
+    """(CounterPaths of every header path, selected field positions, raw path texts, the field
+    position of a trailing description cell or None).
+
+    A Data Collector Set made from a template writes the template's description as an extra
+    last header cell (over an empty column). It is recognised the way `parse_counter_path`
+    judges it: a last cell that is not a counter path is the description, never a counter, and
+    ``counters=`` patterns are not matched against it."""
     file_paths = cells[1:]
     cps = []
     for raw in file_paths:
         cp, _problem = lenient_counter_path(raw)
         cps.append(cp)
+    desc = None
+    if len(cells) >= 2 and not is_counter_path(cells[-1]):
+        desc = len(cells) - 1
+    candidates = range(1, len(cells) if desc is None else desc)
     if counters is None:
-        sel = list(range(1, len(cells)))
+        sel = list(candidates)
     else:
         match = path_matcher(counters)
-        sel = [i + 1 for i, (cp, raw) in enumerate(zip(cps, file_paths)) if match(cp, raw)]
+        sel = [i for i in candidates if match(cps[i - 1], file_paths[i - 1])]
         if not sel:
-            some = ", ".join(repr(p) for p in file_paths[:5]) or "none"
+            shown = [file_paths[i - 1] for i in candidates]
+            some = ", ".join(repr(p) for p in shown[:5]) or "none"
             raise PerfLogError(f"{name}: counters={counters!r} matched none of the "
-                               f"{len(file_paths)} counters in the file (first: {some})")
-    return cps, sel, file_paths
+                               f"{len(shown)} counters in the file (first: {some})")
+    return cps, sel, file_paths, desc
 
 
-def _final_encoding(enc, header, scan, console, warnings):
+def _with_description(sel, desc, counters):
+    """The fields to parse: the selected ones, and the description's column when every
+    counter is read (to check that it is empty)."""
+    return sel + [desc] if desc is not None and counters is None else list(sel)
+
+
+def _split_description(values, tally, sel, parse, desc, cells, n, warnings):
+    """(values, selected fields, description): the description's column left out of the
+    values and out of the cell counts when it holds nothing, kept as a column otherwise."""
+    text = cells[desc]
+    if desc not in parse:  # counters= chose other columns: it was not read
+        return values, sel, text
+    col = values[:, parse.index(desc)]
+    if tally.bad_cols.get(desc + 1, 0) == 0 and bool(np.isnan(col).all()):
+        # every cell of that column is empty or absent: one missing cell per row goes, and
+        # every short line lacked it (it is the last field)
+        tally.missing -= n
+        tally.absent -= tally.short_lines
+        tally.short_lines -= tally.short_by_one
+        tally.short_examples = [(no, nf) for no, nf in tally.short_examples
+                                if nf < len(cells) - 1]
+        if not text.strip():
+            warnings.append("an empty last header cell over an empty column (a trailing "
+                            "delimiter) was left out")
+            return values[:, :-1], sel, None
+        return values[:, :-1], sel, text
+    _, problem = lenient_counter_path(text)
+    warnings.append(f"the last header cell {text!r:.80} is not a counter path ({problem}), "
+                    "but its column holds values: read as a column named by the whole cell")
+    return values, parse, None
+
+
+def _console_header(header: bytes) -> bool:
+    """The header of a typeperf console capture ("(PDH-CSV 4.0)" with no zone)."""
+    return b"(PDH-CSV 4.0)\"," in header[:20]
+
+
+def _final_encoding(enc, guess, header, scan, console) -> CodepageGuess:
+    """The encoding of the whole file: the header's, unless the body's bytes say otherwise
+    (or add evidence for a code page)."""
     if enc == "ascii" and scan.ascii:
-        return "ascii"
+        return certain("ascii")
     if enc in ("ascii", "utf-8") and scan.utf8:
-        return "utf-8"
+        return certain("utf-8")
+    if enc not in ("ascii", "utf-8") and not scan.nonascii_sample \
+            and console == _console_header(header):
+        return guess  # nothing new in the body: the header's evidence is all there is
     sample = header + b"\n" + scan.nonascii_sample
-    page, note = choose_codepage(sample, console=console)
-    if note:
-        warnings.append(note)
-    return page
+    return choose_codepage(sample, console=console)
 
 
 def _warn_lines(tally, scan, warnings, text_enc, name):

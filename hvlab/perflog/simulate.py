@@ -41,14 +41,33 @@ simulator reads Microsoft's undocumented counters:
     Compressed output (the "compression" transport).
 ``TCP Transport: Bytes Sent/sec`` / ``SMB Transport: Bytes Sent/sec``
     The wire payload of the migration's memory stream, by transport.
+``TCP Transport: Bytes Received/sec``, ``Receiver: Uncompressed Bytes Received/sec``,
+``Receiver: Compressed Bytes Received/sec``, ``Receiver: Bytes Written/sec``,
+``Receiver: Decompressed Bytes/sec`` (on the destination)
+    The same stream received: over TCP (not for the SMB transport), uncompressed or
+    compressed as it was sent, and the memory written into the VM (decompressed where it was
+    compressed). The backlog gauges (``... Pending Send``, ``Receiver: Bytes Pending Write``)
+    are not written: the model has no queues to give them a value.
+
+Which counters a host has depends on its version (`version`, default: WS2012 R2 when the
+result used the Compression or SMB option, else WS2012): a WS2012 host has no Compressor or SMB
+Transport counters and no compressed-receive counters (`hvlab.perflog.vocabulary.R2_ONLY`).
+
+A Quick Migration (``kind="quick"``) leaves no Live Migration instance; it shows in
+``Hyper-V VM Save, Snapshot, and Restore`` (instance ``<VM>:Current or most recent
+Save-Restore-Snapshot operation``): ``Operation Time`` counts up while the save runs on the
+source and holds its final value until the VM leaves the host, then (with a `destination`) the
+restore on the destination. Microsoft does not document the counter's unit; the simulator
+writes milliseconds.
 
 ``Network Interface`` ``Bytes Sent/sec`` counts every byte the model sent over the link
 (memory, and storage for shared-nothing moves) times `nic_framing` (Microsoft: "including
 framing characters"; default 1514/1460, Ethernet and TCP/IP headers per full frame), plus
 optional seeded background traffic. Storage work is written as ``PhysicalDisk`` (the arrays)
 and ``Hyper-V Virtual Storage Device`` (the guest's view of its VHD, instance the VHD path
-with ``\\`` replaced by ``-``), or ``SMB Client Shares`` for a VM on an SMB 3 share; these
-follow the VM to the destination host when it moves (see `_storage_counters`).
+with ``\\`` replaced by ``-``; ``--?-UNC-fs01-vms-<vm>.vhdx`` for a VHD on a share), and
+``SMB Client Shares`` (instance ``\\fs01\\vms``, one leading backslash) for a VM on an SMB 3
+share; these follow the VM to the destination host when it moves (see `_storage_counters`).
 """
 from __future__ import annotations
 
@@ -59,16 +78,18 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from hvlab.params import MIB, PAGE_BYTES
+from hvlab.params import MIB, PAGE_BYTES, VERSIONS
 from hvlab.perflog.vocabulary import (COMPRESSED_SENT, DIRTY_PAGES, DISK_IDLE, DISK_OBJECT,
                                       DISK_READ, DISK_SEC_READ, DISK_SEC_WRITE, DISK_WRITE,
                                       IS_BLACKOUT, LEVELS, LM_OBJECT, NIC_BANDWIDTH, NIC_OBJECT,
-                                      NIC_RECEIVED, NIC_SENT, PASS_NUMBER, RECEIVER_DECOMPRESSED,
-                                      RECEIVER_WRITTEN, SMB_OBJECT, SMB_READ, SMB_SEC_READ,
-                                      SMB_SEC_WRITE, SMB_SENT, SMB_WRITE, STANDARD_GBPS,
+                                      NIC_RECEIVED, NIC_SENT, PASS_NUMBER, R2_ONLY,
+                                      RECEIVER_COMPRESSED, RECEIVER_DECOMPRESSED,
+                                      RECEIVER_UNCOMPRESSED, RECEIVER_WRITTEN, SMB_OBJECT,
+                                      SMB_READ, SMB_SEC_READ, SMB_SEC_WRITE, SMB_SENT, SMB_WRITE,
+                                      SSR_OBJECT, SSR_OPERATION_TIME, STANDARD_GBPS,
                                       TCP_RECEIVED, TCP_SENT, VSD_LATENCY, VSD_OBJECT, VSD_READ,
                                       VSD_WRITE, WALKER_READ, WALKER_UNCOMPRESSED, lm_instance,
-                                      nic_name, vhd_instance)
+                                      nic_name, smb_share_instance, ssr_instance, vhd_instance)
 from hvlab.perflog.write import write_perflog
 from hvlab.physics.series import step_values
 from hvlab.results import DrainResult, MigrationResult
@@ -232,7 +253,14 @@ def _memory_stream(result: MigrationResult, offset_s: float = 0.0) -> _Memory | 
         blackout=np.asarray(g_black))
 
 
-def _source_counters(mem: _Memory, grid: _Grid, host: str) -> dict:
+def _version_filter(columns: dict, r2: bool) -> dict:
+    """`columns` without the counters a WS2012 (not R2) host does not have."""
+    if r2:
+        return columns
+    return {k: v for k, v in columns.items() if (k[1], k[3]) not in R2_ONLY}
+
+
+def _source_counters(mem: _Memory, grid: _Grid, host: str, r2: bool = True) -> dict:
     """The source host's ``Hyper-V VM Live Migration`` counters of one migration."""
     inst = lm_instance(mem.vm)
     mask = grid.present(mem.begin_s, mem.end_s)
@@ -244,7 +272,7 @@ def _source_counters(mem: _Memory, grid: _Grid, host: str) -> dict:
     smb = mem.transport == "smb"
     zero = np.zeros_like(wire)
     gauge = lambda v: np.where(mask, grid.at(mem.gauge_times, v), np.nan)  # noqa: E731
-    return {
+    return _version_filter({
         key + (PASS_NUMBER,): gauge(mem.pass_number),
         key + (DIRTY_PAGES,): gauge(mem.dirty_pages),
         key + (IS_BLACKOUT,): gauge(mem.blackout),
@@ -253,22 +281,61 @@ def _source_counters(mem: _Memory, grid: _Grid, host: str) -> dict:
         key + (WALKER_READ,): _blank_first(memory, mask),
         key + (WALKER_UNCOMPRESSED,): _blank_first(plain, mask),
         key + (COMPRESSED_SENT,): _blank_first(comp_wire, mask),
-    }
+    }, r2)
 
 
-def _destination_counters(mem: _Memory, grid: _Grid, host: str) -> dict:
+def _destination_counters(mem: _Memory, grid: _Grid, host: str, r2: bool = True) -> dict:
     """The destination host's receive-side counters of one migration."""
     inst = lm_instance(mem.vm)
     mask = grid.present(mem.begin_s, mem.end_s)
     key = (host, LM_OBJECT, inst)
     wire = grid.average(mem.wire_times, mem.wire_rates)
     memory = grid.average(mem.wire_times, mem.memory_rates)
+    comp_wire = grid.average(mem.wire_times, np.where(mem.compressed, mem.wire_rates, 0.0))
+    plain = grid.average(mem.wire_times, np.where(mem.compressed, 0.0, mem.wire_rates))
     decomp = grid.average(mem.wire_times, np.where(mem.compressed, mem.memory_rates, 0.0))
-    return {
-        key + (TCP_RECEIVED,): _blank_first(wire, mask),
+    smb = mem.transport == "smb"
+    return _version_filter({
+        key + (TCP_RECEIVED,): _blank_first(np.zeros_like(wire) if smb else wire, mask),
+        key + (RECEIVER_UNCOMPRESSED,): _blank_first(plain, mask),
+        key + (RECEIVER_COMPRESSED,): _blank_first(comp_wire, mask),
         key + (RECEIVER_WRITTEN,): _blank_first(memory, mask),
         key + (RECEIVER_DECOMPRESSED,): _blank_first(decomp, mask),
-    }
+    }, r2)
+
+
+def _operation_counters(result, grid: _Grid, host: str, offset_s: float,
+                        destination: str | None) -> dict:
+    """``Hyper-V VM Save, Snapshot, and Restore`` of a Quick Migration: the save on `host`
+    (its instance goes when the VM leaves), the restore on `destination` (from its start)."""
+    phases = result.phases
+    if phases is None or not len(phases):
+        return {}
+    by = phases.set_index(phases["phase"].astype(str))
+    if "save" not in by.index:
+        return {}
+    inst = ssr_instance(result.vm_name or "vm1")
+    t = grid.t - offset_s
+    out = {}
+
+    def ramp(begin, end):
+        """Milliseconds into the operation [begin, end], held at its length afterwards."""
+        return np.clip(t - begin, 0.0, end - begin) * 1000.0
+
+    save_s, save_e = float(by.loc["save", "start_s"]), float(by.loc["save", "end_s"])
+    leaves = float(by.loc["restore", "start_s"]) if "restore" in by.index else save_e
+    here = grid.present(-np.inf, leaves + offset_s) & (t <= leaves + 1e-9)
+    out[(host, SSR_OBJECT, inst, SSR_OPERATION_TIME)] = np.where(here, ramp(save_s, save_e),
+                                                                 np.nan)
+    if destination and "restore" in by.index:
+        rest_s, rest_e = float(by.loc["restore", "start_s"]), float(by.loc["restore", "end_s"])
+        there = t >= rest_s - 1e-9
+        first = np.flatnonzero(t <= rest_s + 1e-9)
+        if len(first):  # the instance appears at the last sample at or before the restore
+            there[first[-1]] = True
+        out[(destination, SSR_OBJECT, inst, SSR_OPERATION_TIME)] = np.where(
+            there, ramp(rest_s, rest_e), np.nan)
+    return out
 
 
 def _timeline_signal(result: MigrationResult, column: str, offset_s: float = 0.0, scale=1.0):
@@ -317,9 +384,12 @@ def _phase_time(result, name: str, edge: str) -> float | None:
     return float(hit[edge].iloc[0]) if len(hit) else None
 
 
+SMB_SHARE = "\\\\fs01\\vms"  # the share an SMB-stored VM runs from in simulated logs
+
+
 def _storage_counters(result: MigrationResult, grid: _Grid, host: str, offset_s: float,
                       vhd: str, source_disk: str, target_disk: str,
-                      destination: str | None = None, share: str = "\\\\fs01\\vms") -> dict:
+                      destination: str | None = None, share: str = SMB_SHARE) -> dict:
     """Storage counters from the timeline's storage columns (whichever it has).
 
     Where the guest's I/O shows: ``Hyper-V Virtual Storage Device`` (instance the VHD path) on
@@ -391,11 +461,14 @@ def _storage_counters(result: MigrationResult, grid: _Grid, host: str, offset_s:
                 out[key + (counter_name,)] = np.where(mask, values, np.nan)
 
     if kind == "smb_live":
-        guest_view(SMB_OBJECT, share, [
+        guest_view(SMB_OBJECT, smb_share_instance(share), [
             (SMB_READ, avg(col("storage_read_mib_s"), MIB, True)),
             (SMB_WRITE, avg(col("storage_write_mib_s"), MIB, True)),
             (SMB_SEC_READ, avg(latency, 1e-3, True)),
             (SMB_SEC_WRITE, avg(latency, 1e-3, True))])
+        guest_view(VSD_OBJECT, vhd_instance(vhd), [
+            (VSD_READ, avg(col("storage_read_mib_s"), MIB, True)),
+            (VSD_WRITE, avg(col("storage_write_mib_s"), MIB, True))])
         return out
     disk_hosts = (host, destination if kind == "shared_nothing" else host)
     arrays = ((disk_hosts[0], source_disk, ~on_target, copy, 0.0 * copy, "source_util_frac"),
@@ -453,7 +526,8 @@ def result_to_frame(result: MigrationResult, host: str = "HV01", start=None,
                     nic: str | None = None, link_gbps: float | None = None,
                     nic_framing: float = NIC_FRAMING, background_mib_s: float = 0.0,
                     noise_frac: float = 0.0, seed: int = 0, vhd: str | None = None,
-                    source_disk: str = "1 E:", target_disk: str = "2 F:") -> pd.DataFrame:
+                    source_disk: str = "1 E:", target_disk: str = "2 F:",
+                    version: str | None = None) -> pd.DataFrame:
     r"""The counters `host` would have logged during a simulated migration, without writing.
 
     Parameters
@@ -487,9 +561,14 @@ def result_to_frame(result: MigrationResult, host: str = "HV01", start=None,
     vhd : str, optional
         Path of the VM's VHD for ``Hyper-V Virtual Storage Device``; default
         ``C:\ClusterStorage\Volume1\<vm>.vhdx`` (``D:\Hyper-V\Virtual Hard Disks\<vm>.vhdx``
-        for a shared-nothing move, whose disks are the host's own).
+        for a shared-nothing move, whose disks are the host's own; ``\\fs01\vms\<vm>.vhdx``
+        for a VM on an SMB share, whose instance is ``--?-UNC-fs01-vms-<vm>.vhdx``).
     source_disk, target_disk : str
         ``PhysicalDisk`` instances of the source and target arrays.
+    version : {"WS2012", "WS2012R2", "WS2008R2"}, optional
+        The hosts' Windows version: a WS2012 (or older) log has no Compressor or SMB Transport
+        counters. Default: "WS2012R2" when the result used the Compression or SMB option (only
+        2012 R2 has them; a WS2012 `version` with such a result is an error), else "WS2012".
 
     Returns
     -------
@@ -504,12 +583,29 @@ def result_to_frame(result: MigrationResult, host: str = "HV01", start=None,
     return _frame(grid, [(result, 0.0, destination)], None, host, start, nic=nic,
                   link_gbps=link_gbps, nic_framing=nic_framing,
                   background_mib_s=background_mib_s, noise_frac=noise_frac, seed=seed,
-                  vhd=vhd, source_disk=source_disk, target_disk=target_disk)
+                  vhd=vhd, source_disk=source_disk, target_disk=target_disk,
+                  version=_version([result], version))
+
+
+def _version(results, version) -> str:
+    """The hosts' version: `version`, checked against what the results used, or inferred."""
+    used = sorted({getattr(r, "transport", "") or "" for r in results} & {"compression", "smb"})
+    if version is None:
+        return "WS2012R2" if used else "WS2012"
+    if version not in VERSIONS:
+        raise ValueError(f"version must be one of {', '.join(VERSIONS)}, got {version!r}")
+    if used and version != "WS2012R2":
+        raise ValueError(f"a {version} host has no {' or '.join(used)} live-migration option "
+                         "(both arrived with Windows Server 2012 R2), so its log cannot show "
+                         "one: pass version='WS2012R2' or leave version out")
+    return version
 
 
 def _frame(grid: _Grid, items, total_network, host, start, *, nic, link_gbps, nic_framing,
-           background_mib_s, noise_frac, seed, vhd, source_disk, target_disk) -> pd.DataFrame:
+           background_mib_s, noise_frac, seed, vhd, source_disk, target_disk,
+           version="WS2012R2") -> pd.DataFrame:
     """Counters of several migrations (result, offset, destination) from one source host."""
+    r2 = version == "WS2012R2"
     rng = np.random.default_rng(seed)
     columns: dict = {}
     dest_columns: dict = {}
@@ -519,10 +615,10 @@ def _frame(grid: _Grid, items, total_network, host, start, *, nic, link_gbps, ni
     for result, offset, dest in items:
         mem = _memory_stream(_renamed_result(result), offset)
         if mem is not None:
-            columns.update(_source_counters(mem, grid, host))
+            columns.update(_source_counters(mem, grid, host, r2))
             peak = max(peak, float(mem.wire_rates.max(initial=0.0)))
             if dest:
-                dest_columns.update(_destination_counters(mem, grid, dest))
+                dest_columns.update(_destination_counters(mem, grid, dest, r2))
                 wire = np.nan_to_num(grid.average(mem.wire_times, mem.wire_rates))
                 dest_received[dest] = dest_received.get(dest, 0.0) + wire
         if total_network is None:
@@ -532,11 +628,15 @@ def _frame(grid: _Grid, items, total_network, host, start, *, nic, link_gbps, ni
                 peak = max(peak, float(np.max(sig[1], initial=0.0)))
         if len(items) == 1:
             vm = result.vm_name or "vm1"
+            kind = getattr(result, "kind", "")
             path = vhd or (f"D:\\Hyper-V\\Virtual Hard Disks\\{vm}.vhdx"
-                           if getattr(result, "kind", "") == "shared_nothing"
+                           if kind == "shared_nothing" else
+                           f"{SMB_SHARE}\\{vm}.vhdx" if kind == "smb_live"
                            else f"C:\\ClusterStorage\\Volume1\\{vm}.vhdx")
             columns.update(_storage_counters(result, grid, host, offset, path, source_disk,
                                              target_disk, dest))
+        if getattr(result, "kind", "") == "quick":
+            columns.update(_operation_counters(result, grid, host, offset, dest))
     if total_network is not None:
         sent_net = np.nan_to_num(grid.average(*total_network))
         peak = max(peak, float(np.max(total_network[1], initial=0.0)))
@@ -600,7 +700,7 @@ def drain_to_frame(drain: DrainResult, host: str = "HV01", start=None, interval_
                    tail_s: float | None = None, nic: str | None = None,
                    link_gbps: float | None = None, nic_framing: float = NIC_FRAMING,
                    background_mib_s: float = 0.0, noise_frac: float = 0.0,
-                   seed: int = 0) -> pd.DataFrame:
+                   seed: int = 0, version: str | None = None) -> pd.DataFrame:
     """The counters of a host drain: one ``Hyper-V VM Live Migration`` instance per VM (each at
     its own start, ``drain.migrations.start_s``) and the NIC carrying all of them (the sum of
     the VMs' own ``network_mib_s`` timelines).
@@ -633,7 +733,7 @@ def drain_to_frame(drain: DrainResult, host: str = "HV01", start=None, interval_
     return _frame(grid, items, None, host, start, nic=nic, link_gbps=link_gbps,
                   nic_framing=nic_framing, background_mib_s=background_mib_s,
                   noise_frac=noise_frac, seed=seed, vhd=None, source_disk="1 E:",
-                  target_disk="2 F:")
+                  target_disk="2 F:", version=_version(drain.results, version))
 
 
 def drain_to_perflog(drain: DrainResult, path, host: str = "HV01", start=None,

@@ -1,6 +1,6 @@
 r"""The counter vocabulary: performance objects, counter names, instance-name formats and the
 column levels of a log frame, spelled as an English-locale Windows Server 2012 / 2012 R2 host
-writes them.
+writes them, and which Windows versions have which counters.
 
 Every module that names a counter takes the name from here: the writer of simulated logs
 (`hvlab.perflog.simulate`), the detector (`hvlab.perflog.find_migrations`) and the counter
@@ -14,6 +14,14 @@ writes localised names, which are not here.
 Names shared by several objects (``Bytes Sent/sec`` of ``Network Interface`` and of
 ``Hyper-V Virtual Network Adapter``, ``Read Bytes/sec`` of the virtual disk and of the SMB
 shares, ...) are spelled once and given a per-object alias (``NIC_SENT = BYTES_SENT``).
+
+Sources (docs/domain.md, "Performance counters", lists them with what each confirms): the
+WMI classes generated from a Windows host in Microsoft's ``microsoft/wmi`` repository
+(``Win32_PerfRawData_LmPerfProvider_HyperVVMLiveMigration``,
+``..._GmoPerfProvider_HyperVVMSaveSnapshotandRestore``, ``..._Counters_SMBDirectConnection``),
+PAL's Windows Server 2012 Hyper-V threshold file (``HyperV30.xml``), windows_exporter's
+``smb`` and ``smbclient`` collectors, E. Siron's counter lists per version (2012 R2 / 2016),
+and Microsoft's Cluster Shared Volume performance-counter article.
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ LEVELS = ("host", "object", "instance", "counter")
 
 # ---- performance objects ---------------------------------------------------------------------
 LM_OBJECT = "Hyper-V VM Live Migration"
+SSR_OBJECT = "Hyper-V VM Save, Snapshot, and Restore"
 VSD_OBJECT = "Hyper-V Virtual Storage Device"
 VNIC_OBJECT = "Hyper-V Virtual Network Adapter"
 LP_OBJECT = "Hyper-V Hypervisor Logical Processor"
@@ -33,6 +42,9 @@ DISK_OBJECT = "PhysicalDisk"
 LOGICAL_DISK_OBJECT = "LogicalDisk"
 PROCESSOR_OBJECT = "Processor"
 MEMORY_OBJECT = "Memory"
+SMB_DIRECT_OBJECT = "SMB Direct Connection"
+RDMA_OBJECT = "RDMA Activity"
+CSV_OBJECT = "Cluster CSV File System"
 
 # ---- counter names that several objects share --------------------------------------------------
 BYTES_SENT = "Bytes Sent/sec"
@@ -60,8 +72,15 @@ COMPRESSED_SENT = "Compressor: Compressed Bytes Sent/sec"
 TO_COMPRESS = "Compressor: Bytes to be Compressed"
 SMB_SENT_TOTAL = "SMB Transport: Bytes Sent"
 SMB_SENT = "SMB Transport: Bytes Sent/sec"
+SMB_PENDING = "SMB Transport: Pending Send Bytes"
+RECEIVER_UNCOMPRESSED = "Receiver: Uncompressed Bytes Received/sec"
+RECEIVER_COMPRESSED = "Receiver: Compressed Bytes Received/sec"
+RECEIVER_PENDING_WRITE = "Receiver: Bytes Pending Write"
 RECEIVER_WRITTEN = "Receiver: Bytes Written/sec"
 RECEIVER_DECOMPRESSED = "Receiver: Decompressed Bytes/sec"
+
+# ---- Hyper-V VM Save, Snapshot, and Restore (instance: see ssr_instance) -----------------------
+SSR_OPERATION_TIME = "Operation Time"
 
 # ---- Hyper-V Virtual Storage Device (instance: see vhd_instance) -----------------------------
 VSD_READ = READ_BYTES
@@ -86,6 +105,20 @@ SMB_READ = READ_BYTES
 SMB_WRITE = WRITE_BYTES
 SMB_SEC_READ = SEC_PER_READ
 SMB_SEC_WRITE = SEC_PER_WRITE
+SMB_DIRECT_READ = "Read Bytes transmitted via SMB Direct/sec"
+SMB_DIRECT_WRITE = "Write Bytes transmitted via SMB Direct/sec"
+
+# ---- SMB Direct Connection, RDMA Activity (RDMA traffic bypasses Network Interface) ----------
+SMBD_RDMA_READ = "Bytes RDMA Read/sec"
+SMBD_RDMA_WRITTEN = "Bytes RDMA Written/sec"
+SMBD_SENT = BYTES_SENT
+SMBD_RECEIVED = BYTES_RECEIVED
+RDMA_INBOUND = "RDMA Inbound Bytes/sec"
+RDMA_OUTBOUND = "RDMA Outbound Bytes/sec"
+
+# ---- Cluster CSV File System (instance: the volume) ------------------------------------------
+CSV_REDIRECTED_READ = "Redirected Read Bytes/sec"
+CSV_REDIRECTED_WRITE = "Redirected Write Bytes/sec"
 
 # ---- Network Interface (instance: see nic_name) ----------------------------------------------
 NIC_SENT = BYTES_SENT
@@ -110,6 +143,8 @@ STANDARD_GBPS = (1.0, 10.0, 25.0, 40.0, 56.0, 100.0)
 # ---- instance-name formats -------------------------------------------------------------------
 #: What follows the VM name in a ``Hyper-V VM Live Migration`` instance (WS2012 R2).
 LM_SUFFIX = ":VM Live Migration"
+#: What follows the VM name in a ``Hyper-V VM Save, Snapshot, and Restore`` instance.
+SSR_SUFFIX = ":Current or most recent Save-Restore-Snapshot operation"
 
 
 def lm_instance(vm: str) -> str:
@@ -123,10 +158,30 @@ def vm_of_instance(instance: str) -> str:
     return instance[:-len(LM_SUFFIX)] if instance.endswith(LM_SUFFIX) else instance
 
 
+def ssr_instance(vm: str) -> str:
+    """The ``Hyper-V VM Save, Snapshot, and Restore`` instance of a VM."""
+    return f"{vm}{SSR_SUFFIX}"
+
+
+def vm_of_ssr_instance(instance: str) -> str:
+    """The VM name in a ``Hyper-V VM Save, Snapshot, and Restore`` instance."""
+    return instance[:-len(SSR_SUFFIX)] if instance.endswith(SSR_SUFFIX) else instance
+
+
 def vhd_instance(path: str) -> str:
     r"""A VHD path as a ``Hyper-V Virtual Storage Device`` instance: ``\`` becomes ``-``
-    (``C:\ClusterStorage\Volume1\sql01.vhdx`` -> ``C:-ClusterStorage-Volume1-sql01.vhdx``)."""
+    (``C:\ClusterStorage\Volume1\sql01.vhdx`` -> ``C:-ClusterStorage-Volume1-sql01.vhdx``).
+    A VHD on an SMB share is opened by its ``\\?\UNC\`` path, so ``\\fs01\vms\x.vhdx``
+    becomes ``--?-UNC-fs01-vms-x.vhdx``."""
+    if path.startswith("\\\\") and not path.startswith(("\\\\?\\", "\\\\.\\")):
+        path = "\\\\?\\UNC\\" + path[2:]
     return path.replace("\\", "-")
+
+
+def smb_share_instance(unc: str) -> str:
+    r"""An ``SMB Client Shares`` instance for a share: one leading backslash
+    (``\\fs01\vms`` -> ``\fs01\vms``)."""
+    return "\\" + unc.lstrip("\\")
 
 
 def nic_name(gbps: float) -> str:
@@ -144,10 +199,38 @@ INSTANCE_FORMATS: dict[str, str] = {
     LP_OBJECT: "Hv LP 0, Hv LP 1, ..., _Total",
     DM_OBJECT: "VM name",
     VNIC_OBJECT: "VM name_Network Adapter_<id>",
-    SMB_OBJECT: "\\server\\share",
+    SMB_OBJECT: "\\server\\share (one leading backslash: \\fs01\\vms)",
     SMB_SERVER_OBJECT: "share name",
     NIC_OBJECT: "NIC description",
     DISK_OBJECT: "0 C:, 1 D:, _Total",
     LOGICAL_DISK_OBJECT: "C:, D:, _Total",
     PROCESSOR_OBJECT: "0, 1, _Total",
+    SSR_OBJECT: f"<VM>{SSR_SUFFIX}",
+    SMB_DIRECT_OBJECT: "local IP:port - remote IP:port of each connection",
+    RDMA_OBJECT: "RDMA-capable NIC description",
+    CSV_OBJECT: "CSV volume (Volume1, ...)",
 }
+
+# ---- which versions have which counters --------------------------------------------------------
+#: Live Migration counters of the Compression and SMB performance options, which arrived with
+#: Windows Server 2012 R2 (Microsoft, "What's new in Hyper-V for Windows Server 2012 R2"): a
+#: WS2012 host's log cannot hold them.
+R2_ONLY = frozenset({
+    (LM_OBJECT, COMPRESSED_SENT_TOTAL), (LM_OBJECT, COMPRESSED_SENT), (LM_OBJECT, TO_COMPRESS),
+    (LM_OBJECT, SMB_SENT_TOTAL), (LM_OBJECT, SMB_SENT), (LM_OBJECT, SMB_PENDING),
+    (LM_OBJECT, RECEIVER_COMPRESSED), (LM_OBJECT, RECEIVER_DECOMPRESSED),
+})
+#: Counters no source confirms on WS2012 or WS2012 R2: E. Siron's per-version lists name them
+#: for Windows Server 2016 only (Microsoft documents them with Storage QoS / VHD history).
+UNCONFIRMED = frozenset({(VSD_OBJECT, VSD_LATENCY), (VSD_OBJECT, VSD_THROUGHPUT)})
+
+
+def versions(obj: str, counter: str) -> str:
+    """On which Windows Server versions a counter is there: "WS2012, WS2012 R2", "WS2012 R2"
+    or "unconfirmed on WS2012 / WS2012 R2"."""
+    key = (obj, counter)
+    if key in UNCONFIRMED:
+        return "unconfirmed on WS2012 / WS2012 R2 (listed for WS2016)"
+    if key in R2_ONLY:
+        return "WS2012 R2"
+    return "WS2012, WS2012 R2"

@@ -7,8 +7,8 @@ writes land ahead of it.
 - the guest's own I/O: ``disk_iops / iops + disk_read_mib_s / read_mib_s +
   disk_write_mib_s / write_mib_s`` (each operation costs a positioning time 1/iops, each byte a
   transfer time 1/throughput);
-- a copy: per byte read ``1 / read_bytes_s + 1 / (COPY_IO_BYTES * iops)`` on the source, per
-  byte written ``1 / write_bytes_s + 1 / (COPY_IO_BYTES * iops)`` on the target;
+- a copy in I/Os of B bytes: per byte read ``1 / read_bytes_s + 1 / (B * iops)`` on the
+  source, per byte written ``1 / write_bytes_s + 1 / (B * iops)`` on the target;
 - mirrored guest writes: the guest's write bytes and write operations, on the target.
 
 **Skipped blocks.** Guest writes land uniformly at random over the virtual disk: after M
@@ -28,8 +28,9 @@ import math
 from hvlab.params import MIB, VM, Storage
 
 COPY_IO_BYTES = 1 * MIB
-"""Size of one storage-copy I/O [bytes]: Hyper-V copies with large unbuffered I/Os (size
-unconfirmed; at 1 MiB the per-operation cost is small next to the transfer time)."""
+"""Default size of one storage-copy I/O [bytes] (`MigrationSettings.copy_io_kib`): Hyper-V
+copies with large unbuffered I/Os (size unconfirmed; at 1 MiB the per-operation cost is small
+next to the transfer time)."""
 
 
 def guest_demand_frac(vm: VM, storage: Storage) -> float:
@@ -55,14 +56,14 @@ def mirror_demand_per_byte(vm: VM, storage: Storage) -> float:
     return per_byte
 
 
-def copy_read_demand_per_byte(storage: Storage) -> float:
-    """Array time one copied byte costs to read [s/byte]."""
-    return 1.0 / (storage.read_mib_s * MIB) + 1.0 / (COPY_IO_BYTES * storage.iops)
+def copy_read_demand_per_byte(storage: Storage, io_bytes: float = COPY_IO_BYTES) -> float:
+    """Array time one copied byte costs to read, in I/Os of `io_bytes` [s/byte]."""
+    return 1.0 / (storage.read_mib_s * MIB) + 1.0 / (io_bytes * storage.iops)
 
 
-def copy_write_demand_per_byte(storage: Storage) -> float:
-    """Array time one copied byte costs to write [s/byte]."""
-    return 1.0 / (storage.write_mib_s * MIB) + 1.0 / (COPY_IO_BYTES * storage.iops)
+def copy_write_demand_per_byte(storage: Storage, io_bytes: float = COPY_IO_BYTES) -> float:
+    """Array time one copied byte costs to write, in I/Os of `io_bytes` [s/byte]."""
+    return 1.0 / (storage.write_mib_s * MIB) + 1.0 / (io_bytes * storage.iops)
 
 
 def chunk_copy_bytes(chunk_bytes: float, disk_bytes: float, mirrored_bytes: float,

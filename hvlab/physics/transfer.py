@@ -19,9 +19,11 @@ class TransferPlan:
     Attributes
     ----------
     link_capacity_bytes_s : float
-        The link's payload capacity, all NICs, with this transport's framing [bytes/s].
+        The link's payload capacity in one direction, all NICs, with this transport's framing
+        [bytes/s].
     wire_cap_bytes_s : float
-        Most one migration's flow may take of it (one NIC, or the compressor's output) [bytes/s].
+        Most one migration's flow may take of it (one NIC, one TCP stream, or the compressor's
+        output) [bytes/s].
     ratio : float
         Memory bytes per wire byte (the compression ratio, or 1).
     memory_rate_bytes_s : float
@@ -38,17 +40,34 @@ class TransferPlan:
 
 
 def transfer_plan(link: Link, settings: MigrationSettings) -> TransferPlan:
-    """Work out the rates of a memory transfer for a link and settings (see `TransferPlan`)."""
+    """Work out the rates of a memory transfer for a link and settings (see `TransferPlan`).
+
+    - "tcpip": one TCP stream, on one NIC (all of them with `tcp_uses_all_nics`; a NIC team
+      does not make one stream faster than `tcp_stream_gbps`, the most one core processes);
+    - "compression": the same stream carries compressed memory when the spare cores compress
+      faster than the stream carries plain memory; else it falls back to TCP/IP;
+    - "smb": SMB Multichannel over every NIC. With RDMA (SMB Direct) the NICs move the bytes
+      with no host CPU per byte: no stream limit, RDMA framing. Without RDMA each NIC carries
+      `smb_connections_per_nic` TCP connections, each limited like a TCP stream.
+
+    The link's capacity is per direction (links are full duplex): a migration's bytes leave the
+    source host; what comes in (guest reads from a share, say) does not slow them.
+    """
     transport = settings.transport
+    stream = settings.tcp_stream_bytes_s
     note = ""
+    ratio = 1.0
     if transport == "smb":
-        capacity = link.rdma_rate_bytes_s if link.rdma else link.rate_bytes_s
-        cap = capacity  # SMB Multichannel: every NIC
-        ratio = 1.0
+        if link.rdma:
+            capacity = link.rdma_rate_bytes_s
+            cap = capacity
+        else:
+            capacity = link.rate_bytes_s
+            per_nic = min(link.nic_rate_bytes_s, settings.smb_connections_per_nic * stream)
+            cap = per_nic * link.nics
     else:
         capacity = link.rate_bytes_s
-        cap = capacity if settings.tcp_uses_all_nics else link.nic_rate_bytes_s
-        ratio = 1.0
+        cap = min(capacity if settings.tcp_uses_all_nics else link.nic_rate_bytes_s, stream)
         if transport == "compression":
             compressor = settings.compressor_bytes_s
             if compressor > cap:  # compressing beats sending plain pages
@@ -56,8 +75,13 @@ def transfer_plan(link: Link, settings: MigrationSettings) -> TransferPlan:
                 cap = min(cap, compressor / ratio)
             else:
                 note = (f"Compression fell back to TCP/IP: the spare CPU compresses only "
-                        f"{compressor / MIB:.0f} MiB/s, less than the link carries plain "
+                        f"{compressor / MIB:.0f} MiB/s, less than one stream carries plain "
                         f"({cap / MIB:.0f} MiB/s).")
+    if transport != "smb" and stream < min(capacity, link.nic_rate_bytes_s):
+        note = (note + " " if note else "") + (
+            f"One TCP live-migration stream carries at most {settings.tcp_stream_gbps:g} "
+            f"Gbit/s ({settings.version}: processed by one core), less than the "
+            f"{link.gbps:g} Gbit/s NIC: several concurrent migrations, or SMB Direct, fill it.")
     cap = min(cap, capacity)
     return TransferPlan(capacity, cap, ratio, cap * ratio, note)
 

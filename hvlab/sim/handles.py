@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from hvlab.params import MIB, VM, MigrationSettings, SmbShare
-from hvlab.physics.queueing import P95_FACTOR, array_latency_ms
+from hvlab.physics.queueing import P95_FACTOR
 from hvlab.physics.transfer import TransferPlan
 from hvlab.results import MigrationResult, passes_frame
 from hvlab.sim.precopy import pass_and_blackout, precopy_notes, precopy_phases
@@ -18,8 +18,9 @@ from hvlab.sim.records import MigrationRecord
 from hvlab.sim.sharing import SharedResources
 
 DEFAULT_OPEN_FILES = 4
-"""Files a running VM holds open on its share: one virtual disk, the configuration file and
-the two saved-state files (.bin, .vsv) of a Windows Server 2012 VM (one more per extra disk)."""
+"""Files a running VM with one disk and no checkpoint holds open on its share (`VM.open_files`):
+the VHDX, the configuration file and the two saved-state files (.bin, .vsv) of a Windows Server
+2012 VM. The guest's own files are inside the VHDX: they are not handles on the share."""
 
 
 def check_open_files(open_files) -> int:
@@ -42,10 +43,10 @@ def handle_move_s(open_files: int, settings: MigrationSettings,
 def smb_live_result(vm: VM, settings: MigrationSettings, plan: TransferPlan,
                     pool: SharedResources, record: MigrationRecord, share: SmbShare, *,
                     open_files: int, handles_s: float, same_network: bool,
-                    guest_keys=("share",), start_s: float = 0.0,
+                    guest_weights: dict, start_s: float = 0.0,
                     kind: str = "smb_live") -> MigrationResult:
     """The result of an SMB Live Migration run (alone or in a drain), times relative to
-    `start_s` [s]; the guest's I/O crosses the resources `guest_keys` except during the
+    `start_s` [s]; the guest's I/O is a stream with `guest_weights`, paused in the
     blackout."""
     end = record.blackout_end_s
     rows = pool.history_rows(start_s, end)
@@ -54,13 +55,11 @@ def smb_live_result(vm: VM, settings: MigrationSettings, plan: TransferPlan,
     memory[-1] = 0.0
     at = t + start_s
     paused = (at >= record.blackout_start_s) & (at < end)
-    served = np.ones(len(at))
-    for key in guest_keys:
-        served = np.minimum(served, pool.resources[key].scale_at(at))
+    served = pool.served_at(guest_weights, at)
     served[paused] = 0.0
     io_mib_s = vm.disk_read_mib_s + vm.disk_write_mib_s
-    util = pool.utilisation_at("share", t + start_s)
-    latency = array_latency_ms(share.storage, util)
+    util = pool.utilisation_at("share", at)
+    latency = share.storage.base_latency_ms * pool.stretch_at("share", at)
     passes = passes_frame(record.passes, start_s)
     blackout_start = record.blackout_start_s - start_s
     end_rel = end - start_s
@@ -89,9 +88,15 @@ def smb_live_result(vm: VM, settings: MigrationSettings, plan: TransferPlan,
     notes = list(precopy_notes(vm, plan, settings, record))
     notes.append(f"In the blackout {open_files} open file handle(s) and their locks moved to "
                  f"the destination (SMB 3 persistent handles): {handles_s * 1000:.0f} ms.")
-    if same_network and io_mib_s > 0:
-        notes.append(f"The guest's {io_mib_s:g} MiB/s of disk I/O to the share shared the "
-                     "migration network, slowing the memory copy.")
+    if same_network and vm.disk_write_mib_s > 0:
+        notes.append(f"The guest's {vm.disk_write_mib_s:g} MiB/s of writes to the share left "
+                     "the host on the migration network beside the memory copy (its reads "
+                     "come in the other direction and do not compete).")
+    if not share.continuously_available:
+        notes.append(f"Share {share.name!r} is not continuously available: the host's handles "
+                     "are not persistent (they need an SMB 3 file-server cluster or a "
+                     "Scale-Out File Server), so a file-server failover would interrupt the "
+                     "VM's storage.")
     return MigrationResult(
         kind=kind, total_s=end_rel, downtime_s=end - record.blackout_start_s,
         network_bytes=int(round(record.wire_bytes)), storage_read_bytes=0,

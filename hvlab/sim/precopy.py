@@ -65,7 +65,7 @@ def run_precopy(component: sim.Component, vm: VM, pool: SharedResources, plan: T
     env = component.env
     rows = record.passes
     record.memory_start_s = env.now()
-    to_send = float(vm.memory_bytes)
+    to_send = float(vm.sent_memory_bytes)
     wire_total = 0.0
     number = 1
     while True:

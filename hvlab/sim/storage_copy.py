@@ -12,11 +12,17 @@ write already placed; the VM's I/O switches to the target; the source files are 
 The copy walks the disk in `COPY_CHUNKS` chunks, each solved exactly for the rates at its start
 (`hvlab.physics.storage_io.chunk_copy_bytes`).
 
-**Saturation.** An array's capacity in the pool is its utilisation ceiling
-(`Storage.max_util_frac`); the copy always keeps at least `MIN_COPY_FRAC` of an array or link.
-When the guest and other load ask for more than the copy leaves, they are served only what is
-left: the move reports the array as saturated (a `saturated_s` detail and a note) and the
-latency at the ceiling.
+**The copy is a closed loop.** It keeps `MigrationSettings.copy_outstanding_ios` I/Os of
+`copy_io_kib` in flight; each is read from the source and written to the target. At the arrays
+(processor-sharing queues shared with the guests' I/O, mirrored writes and other load) its
+throughput and the queue it builds follow from mean value analysis (`hvlab.sim.sharing`); the
+guests' latency is the array's idle latency stretched by ``(1 + copy I/Os queued) / (1 - open
+load)``. A busy array therefore slows the copy and suffers more from it; a throttle shortens
+the queue and the guests' latency. There is no utilisation ceiling.
+
+**Directions.** Paths between the host and an array are full duplex: the copy's reads come in
+over the source's path (an SMB share's link, a SAN's iSCSI/FC path) and its writes go out over
+the target's; a guest's reads come in and its writes go out.
 """
 from __future__ import annotations
 
@@ -26,13 +32,13 @@ import numpy as np
 import pandas as pd
 import salabim as sim
 
-from hvlab.params import GIB, MIB, VM, Link, Storage
-from hvlab.physics.queueing import P95_FACTOR, array_latency_ms, exp_mixture_quantile
+from hvlab.params import GIB, MIB, VM, Storage
+from hvlab.physics.queueing import P95_FACTOR, exp_mixture_quantile
 from hvlab.physics.storage_io import (chunk_copy_bytes, copy_read_demand_per_byte,
                                       copy_write_demand_per_byte, guest_demand_frac,
                                       mirror_demand_per_byte, write_fraction)
 from hvlab.sim.records import CopyRecord
-from hvlab.sim.sharing import SharedResources
+from hvlab.sim.sharing import SharedResources, duplex
 
 COPY_CHUNKS = 8
 """Chunks the disk copy is walked in (skipping is exact within a chunk at constant rates)."""
@@ -40,9 +46,6 @@ COPY_CHUNKS = 8
 DELETE_SOURCE_S = 0.2
 """Deleting the source files after the switch [s] (assumption; small next to the copy)."""
 
-MIN_COPY_FRAC = 0.05
-"""Least share of an array (or link) a copy keeps however loaded the array is [fraction]
-(assumption: the copy never stalls completely)."""
 
 
 class StorageMove:
@@ -58,25 +61,36 @@ class StorageMove:
     source, target : Storage
         The arrays (equal objects: one array).
     src_key, tgt_key : str
-        Their resource keys in `pool`.
-    copy_links : tuple of str
-        Link resources the copy crosses.
-    mirror_links : tuple of str
-        Link resources the mirrored writes cross.
-    before_links, after_links : tuple of str
-        Link resources the guest's own I/O crosses before and after the switch.
+        Their array keys in `pool`.
+    source_paths : tuple of str
+        Duplex paths (see `hvlab.sim.sharing.duplex`) between the host and the source: the
+        copy's reads come in over them.
+    target_paths : tuple of str
+        Duplex paths between the host and the target: the copy's and the mirror's writes go
+        out over them.
+    before_paths, after_paths : tuple of str
+        Duplex paths the guest's own I/O crosses before and after the switch (reads in,
+        writes out).
+    fabric_paths : tuple of str
+        Of those, the storage fabric (a SAN's iSCSI/FC path) rather than the network: their
+        bytes are not counted in `network_bytes`.
     odx : bool
-        Offloaded copy: inside the array, no link and no host.
+        Offloaded copy: inside the array(s), no path and no host.
     cap_bytes_s : float
         Copy throttle [bytes/s].
+    population : int
+        Copy I/Os in flight.
+    io_bytes : float
+        Size of one copy I/O [bytes].
     tag : str
         Tag prefix (the VM name).
     """
 
     def __init__(self, pool: SharedResources, vm: VM, *, source: Storage, target: Storage,
-                 src_key: str, tgt_key: str, copy_links=(), mirror_links=(), before_links=(),
-                 after_links=(), odx: bool = False, cap_bytes_s: float = math.inf,
-                 tag: str | None = None):
+                 src_key: str, tgt_key: str, source_paths=(), target_paths=(), before_paths=(),
+                 after_paths=(), fabric_paths=(), odx: bool = False,
+                 cap_bytes_s: float = math.inf, population: int = 8,
+                 io_bytes: float = 1 * MIB, tag: str | None = None):
         self.pool, self.vm = pool, vm
         self.source, self.target = source, target
         self.src_key, self.tgt_key = src_key, tgt_key
@@ -85,32 +99,45 @@ class StorageMove:
         self.mirror_tag = f"{self.tag}:mirror"
         self.odx = odx
         self.cap = cap_bytes_s
-        self.copy_links = () if odx else tuple(copy_links)
-        self.mirror_links = tuple(mirror_links)
+        self.population = population
+        self.io_bytes = io_bytes
+        self.fabric = set(fabric_paths)
+        read_links = () if odx else tuple(f"{p}.in" for p in source_paths)
+        write_links = () if odx else tuple(f"{p}.out" for p in target_paths)
+        self.copy_links = read_links + write_links
+        self.mirror_links = tuple(f"{p}.out" for p in target_paths)
         copy_w: dict = {}
-        copy_w[src_key] = copy_read_demand_per_byte(source)
-        copy_w[tgt_key] = copy_w.get(tgt_key, 0.0) + copy_write_demand_per_byte(target)
         for k in self.copy_links:
             copy_w[k] = copy_w.get(k, 0.0) + 1.0
         self.copy_uses = pool.uses(copy_w)
+        stations = {src_key: copy_read_demand_per_byte(source, io_bytes)}
+        stations[tgt_key] = stations.get(tgt_key, 0.0) + copy_write_demand_per_byte(target,
+                                                                                    io_bytes)
+        self.copy_stations = pool.stations(stations)
         self.mirror_w = {tgt_key: mirror_demand_per_byte(vm, target)}
         for k in self.mirror_links:
             self.mirror_w[k] = self.mirror_w.get(k, 0.0) + 1.0
-        io_bytes_s = (vm.disk_read_mib_s + vm.disk_write_mib_s) * MIB
-        self.before_w = {src_key: guest_demand_frac(vm, source),
-                         **{k: io_bytes_s for k in before_links}}
-        self.after_w = {tgt_key: guest_demand_frac(vm, target),
-                        **{k: io_bytes_s for k in after_links}}
+        self.before_w = self._guest_weights(src_key, source, before_paths)
+        self.after_w = self._guest_weights(tgt_key, target, after_paths)
         self.write_bytes_s = vm.disk_write_mib_s * MIB
         self.disk_bytes = vm.disk_gib * GIB
         self.fixed_bytes = max(vm.storage_bytes - self.disk_bytes, 0.0)
         self.record = CopyRecord()
-        self.guest_segments: list = []  # [start_s, end_s, resource keys] of the guest's I/O
+        self.guest_segments: list = []  # [start_s, end_s, weights] of the guest's I/O
+
+    def _guest_weights(self, array_key: str, storage: Storage, paths) -> dict:
+        """The guest's I/O as a stream of rate 1: its demand on the array, its reads coming
+        in and its writes going out over `paths` [busy fraction; bytes/s]."""
+        vm = self.vm
+        weights = {array_key: guest_demand_frac(vm, storage)}
+        for p in paths:
+            weights[f"{p}.in"] = weights.get(f"{p}.in", 0.0) + vm.disk_read_mib_s * MIB
+            weights[f"{p}.out"] = weights.get(f"{p}.out", 0.0) + vm.disk_write_mib_s * MIB
+        return weights
 
     def _guest_start(self, weights: dict) -> None:
         self.pool.add_stream(("guest", self.tag), 1.0, weights)
-        keys = tuple(k for k, w in weights.items() if w > 0)
-        self.guest_segments.append([self.pool.env.now(), math.inf, keys])
+        self.guest_segments.append([self.pool.env.now(), math.inf, weights])
 
     def _guest_stop(self) -> None:
         self.pool.remove_stream(("guest", self.tag))
@@ -119,15 +146,12 @@ class StorageMove:
 
     def guest_served(self, at: np.ndarray) -> np.ndarray:
         """Fraction of the guest's I/O served at the times `at`: 0 while it is paused, below
-        1 while its array or link is saturated."""
+        1 while a path it crosses is full."""
         out = np.zeros(len(at))
-        for start, end, keys in self.guest_segments:
+        for start, end, weights in self.guest_segments:
             mask = (at >= start) & (at < end)
             if mask.any():
-                scale = np.ones(int(mask.sum()))
-                for k in keys:
-                    scale = np.minimum(scale, self.pool.resources[k].scale_at(at[mask]))
-                out[mask] = scale
+                out[mask] = self.pool.served_at(weights, at[mask])
         return out
 
     # ---- streams ----------------------------------------------------------------------
@@ -165,19 +189,21 @@ class StorageMove:
         key = ("mirror", self.tag)
         if self.write_bytes_s > 0:
             pool.add_stream(key, self.write_bytes_s, self.mirror_w, tag=self.mirror_tag)
+        spec = dict(cap=self.cap, tag=self.copy_tag, uses=self.copy_uses,
+                    stations=self.copy_stations, population=self.population,
+                    io_bytes=self.io_bytes)
         if self.fixed_bytes > 0:
-            yield from pool.transfer(component, self.fixed_bytes, cap=self.cap,
-                                     tag=self.copy_tag, uses=self.copy_uses)
+            yield from pool.transfer(component, self.fixed_bytes, **spec)
             rec.copied += self.fixed_bytes
-        rate = pool.rate_alone(self.copy_uses, self.cap)
+        rate = pool.copy_rate_alone(self.copy_uses, self.copy_stations, self.population,
+                                    self.io_bytes, self.cap)
         chunk = self.disk_bytes / COPY_CHUNKS
         for _ in range(COPY_CHUNKS if self.disk_bytes > 0 else 0):
             stream = pool.streams.get(key)
             w_now = stream.rate * stream.scale if stream is not None else 0.0
             moved = chunk_copy_bytes(chunk, self.disk_bytes, pool.carried(key), w_now, rate)
             start = env.now()
-            yield from pool.transfer(component, moved, cap=self.cap, tag=self.copy_tag,
-                                     uses=self.copy_uses)
+            yield from pool.transfer(component, moved, **spec)
             if env.now() > start:
                 rate = moved / (env.now() - start)
             rec.copied += moved
@@ -185,11 +211,23 @@ class StorageMove:
         rec.copy_end_s = env.now()
 
     # ---- results ----------------------------------------------------------------------
+    def _network(self, links) -> int:
+        return sum(1 for k in links if k.rsplit(".", 1)[0] not in self.fabric)
+
     @property
     def network_bytes(self) -> float:
-        """What this move put on links: copy and mirror, once per link crossed [bytes]."""
-        return (self.record.copied * len(self.copy_links)
-                + self.record.mirrored * len(self.mirror_links))
+        """What this move put on network links: copy and mirror, once per link direction
+        crossed (storage-fabric paths not counted) [bytes]."""
+        return (self.record.copied * self._network(self.copy_links)
+                + self.record.mirrored * self._network(self.mirror_links))
+
+    @property
+    def fabric_bytes(self) -> float:
+        """What this move put on storage-fabric paths (iSCSI/FC between host and array)
+        [bytes]."""
+        n_copy = len(self.copy_links) - self._network(self.copy_links)
+        n_mirror = len(self.mirror_links) - self._network(self.mirror_links)
+        return self.record.copied * n_copy + self.record.mirrored * n_mirror
 
     def build(self, end_s: float, *, during: tuple[float, float], start_s: float = 0.0,
               memory_tag: str | None = None, pass_starts=None, blackout=None
@@ -230,12 +268,13 @@ class StorageMove:
         mirror = tag_rate(self.mirror_tag)
         memory = tag_rate(memory_tag) if memory_tag else np.zeros_like(t)
         guest = self.guest_served(t)
-        network = (copy * len(self.copy_links) + mirror * len(self.mirror_links) + memory) / MIB
+        network = (copy * self._network(self.copy_links)
+                   + mirror * self._network(self.mirror_links) + memory) / MIB
         reads = guest * vm.disk_read_mib_s + copy / MIB
         writes = guest * vm.disk_write_mib_s + mirror / MIB + copy / MIB
         src_u = self._util(self.src_key, t)
         tgt_u = self._util(self.tgt_key, t)
-        mean, r_reads, r_writes = self._latency(t, src_u, tgt_u)
+        mean, r_reads, r_writes = self._latency(t)
         array_u = np.where(t < rec.switch_s, np.maximum(src_u, tgt_u), tgt_u)
         if pass_starts is None:
             passes = np.zeros(len(t), dtype="int64")
@@ -266,10 +305,11 @@ class StorageMove:
     def _util(self, key: str, at: np.ndarray) -> np.ndarray:
         return self.pool.utilisation_at(key, at)
 
-    def _latency(self, t, src_u, tgt_u):
-        """Mean guest latency per segment and the two components (reads, writes) [ms]."""
-        r_src = array_latency_ms(self.source, src_u)
-        r_tgt = array_latency_ms(self.target, tgt_u)
+    def _latency(self, t):
+        """Mean guest latency per segment and the two components (reads, writes) [ms]: each
+        array's idle latency stretched by the queue there (processor sharing)."""
+        r_src = self.source.base_latency_ms * self.pool.stretch_at(self.src_key, t)
+        r_tgt = self.target.base_latency_ms * self.pool.stretch_at(self.tgt_key, t)
         mirroring = (t >= self.record.mirror_start_s) & (
             t < self.record.mirror_end_s)
         switched = t >= self.record.switch_s
@@ -279,7 +319,7 @@ class StorageMove:
         return (1 - fw) * reads + fw * writes, reads, writes
 
     def _details(self, t, mean, reads, writes, served, array_u, during) -> dict:
-        """Guest latency before/during/after, peak utilisation, bytes; and saturation."""
+        """Guest latency before/during/after, peak utilisation, bytes."""
         dt = np.diff(t, append=t[-1])
         a, b = during
         inside = (t >= a) & (t < b) & (dt > 0) & (served > 0)
@@ -293,7 +333,7 @@ class StorageMove:
             during_mean = float(mean[0])
             p95 = during_mean * P95_FACTOR
         before, after = float(mean[0]), float(mean[-1])
-        saturated = float(np.sum(dt[(served > 0) & (served < 1 - 1e-9)]))
+        throttled = float(np.sum(dt[(served > 0) & (served < 1 - 1e-9)]))
         rec = self.record
         copy_s = rec.copy_end_s - rec.copy_start_s
         return {
@@ -311,7 +351,9 @@ class StorageMove:
             "skipped_bytes": int(round(rec.skipped)),
             "mirrored_bytes": int(round(rec.mirrored)),
             "storage_bytes": int(round(self.vm.storage_bytes)),
-            "saturated_s": saturated,
+            "guest_short_served_s": throttled,
+            "fabric_bytes": int(round(self.fabric_bytes)),
+            "copy_outstanding_ios": self.population,
             "odx": self.odx,
         }
 
@@ -330,13 +372,11 @@ class StorageMove:
                 f"({d['latency_rise_ratio']:.1f}x; p95 {d['guest_latency_during_p95_ms']:.1f} "
                 f"ms), {d['guest_latency_after_ms']:.1f} ms after; the arrays peaked at "
                 f"{d['peak_array_util_frac']:.0%} busy.")
-        if d["saturated_s"] > 0:
+        if d["guest_short_served_s"] > 0:
             out.append(
-                f"Saturated for {d['saturated_s']:.1f} s: the guest and other load asked for "
-                "more than the array had left beside the copy, so they were served less than "
-                "they asked; latency is shown at the array's utilisation ceiling and the real "
-                "figure would be higher. Throttle the copy (copy_rate_cap_mib_s) or move "
-                "load off the array first.")
+                f"For {d['guest_short_served_s']:.1f} s a full network path could not carry "
+                "all of the guest's I/O (it got its max-min fair share); throttle the copy "
+                "(copy_rate_cap_mib_s) or give the path more bandwidth.")
         if self.odx:
             out.append("ODX: the array copied the data itself; no copy bytes crossed the host "
                        "or the network.")
@@ -348,17 +388,32 @@ def array_keys(source: Storage, target: Storage) -> tuple[str, str]:
     return ("array", "array") if source == target else ("source", "target")
 
 
-def array_resources(source: Storage, target: Storage) -> dict:
-    """Pool entries for the two arrays (one if they are equal): capacity = utilisation
-    ceiling, floor = `MIN_COPY_FRAC` [busy fraction]."""
-    src_key, tgt_key = array_keys(source, target)
-    return {src_key: (source.max_util_frac, MIN_COPY_FRAC),
-            tgt_key: (target.max_util_frac, MIN_COPY_FRAC)}
+def array_resources(source: Storage, target: Storage) -> tuple[str, ...]:
+    """Array keys for the pool (one if source and target are the same array)."""
+    return tuple(dict.fromkeys(array_keys(source, target)))
 
 
-def link_resource(link: Link) -> tuple[float, float]:
-    """Pool entry for a link [bytes/s]: its payload rate, floor `MIN_COPY_FRAC` of it."""
-    return (link.rate_bytes_s, MIN_COPY_FRAC * link.rate_bytes_s)
+def path_resources(source: Storage, target: Storage, *, source_key: str = "source_path",
+                   target_key: str = "target_path") -> dict:
+    """Duplex link resources for the arrays' host paths (`Storage.host_link`), where set; one
+    path when source and target are the same array [bytes/s]."""
+    links: dict = {}
+    same = source == target
+    if source.host_link is not None:
+        links.update(duplex(source_key, source.host_link.rate_bytes_s))
+    if target.host_link is not None and not same:
+        links.update(duplex(target_key, target.host_link.rate_bytes_s))
+    return links
+
+
+def host_paths(source: Storage, target: Storage, *, source_key: str = "source_path",
+               target_key: str = "target_path") -> tuple[tuple, tuple]:
+    """(paths to the source, paths to the target) among `path_resources`' keys."""
+    src = (source_key,) if source.host_link is not None else ()
+    if source == target:
+        return src, src
+    tgt = (target_key,) if target.host_link is not None else ()
+    return src, tgt
 
 
 def add_array_load(pool: SharedResources, source: Storage, target: Storage) -> None:
@@ -394,6 +449,6 @@ def check_rate_cap(copy_rate_cap_mib_s) -> float:
     return float(copy_rate_cap_mib_s) * MIB
 
 
-__all__ = ["StorageMove", "COPY_CHUNKS", "DELETE_SOURCE_S", "MIN_COPY_FRAC", "array_keys",
-           "array_resources", "link_resource", "add_array_load", "check_capacity",
+__all__ = ["StorageMove", "COPY_CHUNKS", "DELETE_SOURCE_S", "array_keys", "array_resources",
+           "path_resources", "host_paths", "add_array_load", "check_capacity",
            "check_rate_cap"]

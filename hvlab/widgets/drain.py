@@ -164,10 +164,10 @@ class DrainExplorer(Explorer):
         r = state["result"]
         m = r.migrations
         y = np.arange(len(m)) - 0.4
-        wait = (m["start_s"] - m["queued_s"]).to_numpy(float)
+        wait = m["wait_s"].to_numpy(float)  # time in the queue (every VM queues at 0)
         run = (m["end_s"] - m["start_s"]).to_numpy(float)
         colours = np.where(m["converged"].to_numpy(bool), RUNNING_COLOUR, STUCK_COLOUR)
-        self.waiting.set(m["queued_s"], y, wait, 0.8, "white")
+        self.waiting.set(m["start_s"].to_numpy(float) - wait, y, wait, 0.8, "white")
         self.moving.set(m["start_s"], y, run, 0.8, colours)
         black = np.maximum(m["downtime_s"].to_numpy(float), r.total_s / 300)
         self.blackouts.set(m["end_s"] - black, y, black, 0.8, BLACKOUT_COLOUR)

@@ -12,7 +12,7 @@ import numpy as np
 from hvlab import analytic
 from hvlab.memo import cached
 from hvlab.models import live_migration, quick_migration
-from hvlab.params import MIB, PRESETS, TRANSPORTS, VM, Storage, preset
+from hvlab.params import MIB, PRESETS, TRANSPORTS, TRANSPORTS_OF_VERSION, VM, Storage, preset
 from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, QUICK_COLOUR,
                                  Explorer, checkbox, dropdown, float_slider, fmt_bytes, fmt_rate,
                                  fmt_time, int_slider, link_from, log_limits, nice_ceiling,
@@ -24,6 +24,13 @@ _quick = cached(quick_migration)
 
 TRANSPORT_LABELS = [("TCP/IP", "tcpip"), ("compression", "compression"), ("SMB 3", "smb")]
 assert {v for _, v in TRANSPORT_LABELS} == set(TRANSPORTS)
+
+
+def transport_labels(preset_name: str) -> list:
+    """The transports the preset's Windows Server version has, as dropdown options
+    (compression and SMB arrived in 2012 R2)."""
+    allowed = TRANSPORTS_OF_VERSION[preset(preset_name).version]
+    return [(label, value) for label, value in TRANSPORT_LABELS if value in allowed]
 
 
 def make_vm(memory_gib: float, dirty_rate_mib_s: float, working_set_pct: float = 100.0,
@@ -92,7 +99,8 @@ class LiveMigrationExplorer(Explorer):
             "nics": int_slider("NICs", nics, 1, 4),
             "rdma": checkbox("RDMA (SMB Direct)", rdma),
             "preset": dropdown("Windows Server", list(PRESETS), preset),
-            "transport": dropdown("transport", TRANSPORT_LABELS, transport or p.transport),
+            "transport": dropdown("transport", transport_labels(preset),
+                                  transport or p.transport),
             "max_passes": int_slider("pass cap", max_passes or p.max_passes, 1, 20),
         }
         super().__init__(controls, title="Live Migration: memory pre-copy", backend=backend)
@@ -102,6 +110,7 @@ class LiveMigrationExplorer(Explorer):
             p = preset(change.new)
             self._hold += 1
             try:
+                self.controls["transport"].options = transport_labels(change.new)
                 self.controls["transport"].value = p.transport
                 self.controls["max_passes"].value = p.max_passes
             finally:

@@ -15,7 +15,7 @@ from hvlab.widgets._base import (BLACKOUT_COLOUR, LINK_GBPS, NETWORK_COLOUR, PHA
                                  fmt_bytes, fmt_rate, fmt_time, int_slider, link_from,
                                  log_limits, nice_ceiling, settings_from, style_axes)
 from hvlab.widgets._panels import RectPool, TimelinePanel, proxy_legend
-from hvlab.widgets.live import TRANSPORT_LABELS
+from hvlab.widgets.live import transport_labels
 
 _storage = cached(storage_migration)
 _shared_nothing = cached(shared_nothing_migration)
@@ -325,29 +325,40 @@ def shared_nothing_explorer(**kwargs) -> SharedNothingExplorer:
 
 # --------------------------------------------------------------------------------------------
 # SMB Live Migration
-def smb_scenario(*, memory_gib=8.0, dirty_rate_mib_s=40.0, open_files=4, link_gbps=10.0,
-                 nics=1, transport="tcpip", rdma=False, guest_io_mib_s=30.0,
-                 same_network=False, preset="WS2012R2") -> dict:
-    """An SMB Live Migration of a VM whose files are on an SMB 3 share. The guest's I/O
-    (`guest_io_mib_s` [MiB/s], 60 % reads) goes to the share, over the migration link when
-    `same_network`, else over a separate 10 Gbit/s storage network. The same VM with no open
-    files is run for comparison.
+def smb_scenario(*, memory_gib=8.0, dirty_rate_mib_s=40.0, disk_count=1, checkpoint_count=0,
+                 link_gbps=10.0, nics=1, transport="tcpip", rdma=False, guest_read_mib_s=18.0,
+                 guest_write_mib_s=12.0, same_network=False, continuously_available=True,
+                 preset="WS2012R2") -> dict:
+    """An SMB Live Migration of a VM whose files are on an SMB 3 share.
+
+    The host holds `VM.open_files` handles on the share for it: one VHDX per virtual disk
+    (`disk_count`), one AVHDX per disk and checkpoint (`checkpoint_count`), the configuration
+    and the two saved-state files; the guest's own files are inside the VHDX and are not
+    handles on the share. The guest reads `guest_read_mib_s` and writes `guest_write_mib_s`
+    [MiB/s] on the share, over the migration link when `same_network` (links are full duplex:
+    its reads come in, only its writes leave in the migration's direction), else over a
+    separate 10 Gbit/s storage network. `continuously_available` is a share on an SMB 3
+    file-server cluster or Scale-Out File Server (persistent handles); False is a stand-alone
+    file server or NAS. The same VM with no handle moves is run for comparison.
 
     Returns
     -------
     dict
         vm, link, share, settings, result, no_files (`MigrationResult` with open_files=0).
     """
-    io = float(guest_io_mib_s)
-    vm = _guest_vm("web01", memory_gib=memory_gib, dirty_rate_mib_s=dirty_rate_mib_s,
-                   read_mib_s=0.6 * io, write_mib_s=0.4 * io, storage="smb")
+    reads, writes = float(guest_read_mib_s), float(guest_write_mib_s)
+    vm = VM(name="web01", memory_gib=float(memory_gib), dirty_rate_mib_s=float(dirty_rate_mib_s),
+            disk_read_mib_s=reads, disk_write_mib_s=writes,
+            disk_iops=IOPS_PER_MIB_S * (reads + writes), storage="smb",
+            disk_count=int(disk_count), checkpoint_count=int(checkpoint_count))
     link = link_from(link_gbps, nics, rdma)
     share_link = link if same_network else link_from(10.0)
-    share = SmbShare(name="fs01", storage=Storage(name="fs01-array"), link=share_link)
+    share = SmbShare(name="fs01", storage=Storage(name="fs01-array"), link=share_link,
+                     continuously_available=bool(continuously_available))
     settings = settings_from(preset, transport=transport)
     kwargs = {"same_network": bool(same_network)}
     return {"vm": vm, "link": link, "share": share, "settings": settings,
-            "result": _smb(vm, link, share, settings, open_files=int(open_files), **kwargs),
+            "result": _smb(vm, link, share, settings, **kwargs),
             "no_files": _smb(vm, link, share, settings, open_files=0, **kwargs)}
 
 
@@ -386,50 +397,82 @@ def blackout_parts(result, settings) -> dict:
 
 
 def smb_readout(state: dict):
-    r, none = state["result"], state["no_files"]
+    r, none, vm = state["result"], state["no_files"], state["vm"]
     parts = blackout_parts(r, state["settings"])
     d = r.details
+    persistent = bool(state["share"].continuously_available)
     values = {"total_s": r.total_s, "downtime_s": r.downtime_s,
               "handle_move_s": parts["handles and locks"],
               "extra_blackout_s": r.downtime_s - none.downtime_s,
               "network_bytes": r.network_bytes, "converged": bool(r.converged),
               "guest_latency_ms": float(d.get("guest_latency_ms", np.nan)),
-              "open_files": int(d.get("open_files", 0))}
+              "open_files": int(d.get("open_files", vm.open_files)),
+              "disk_count": vm.disk_count, "checkpoint_count": vm.checkpoint_count,
+              "persistent_handles": persistent}
     rows = [
         ("total time", fmt_time(r.total_s)),
         ("blackout", fmt_time(r.downtime_s), r.downtime_s > 1),
-        (f"of which {values['open_files']} handles and locks", fmt_time(parts["handles and locks"])),
+        ("handles on the share", f"{values['open_files']} ({vm.disk_count} VHDX, "
+                                 f"{vm.disk_count * vm.checkpoint_count} AVHDX, config, "
+                                 "2 saved state)"),
+        ("of which handles and locks", fmt_time(parts["handles and locks"])),
         ("of which the final copy", fmt_time(parts["final copy"])),
         ("sent over the network", fmt_bytes(r.network_bytes)),
         ("converged", "yes" if r.converged else "no: pass cap", not r.converged),
         ("guest I/O latency (share)", f"{values['guest_latency_ms']:,.1f} ms"),
+        ("persistent handles", "yes (continuously available)" if persistent
+         else "no: stand-alone server or NAS", not persistent),
     ]
     return rows, list(r.notes), values
 
 
 class SmbExplorer(Explorer):
     """SMB Live Migration: the VM's files stay on an SMB 3 share; the blackout also moves the
-    handles and locks of its open files."""
+    host's handles and locks on the share (its VHDX, AVHDX, configuration and saved-state
+    files)."""
 
-    def __init__(self, *, memory_gib=8.0, dirty_rate_mib_s=40.0, open_files=4, link_gbps=10.0,
-                 nics=1, transport="tcpip", rdma=False, guest_io_mib_s=30.0,
-                 same_network=False, preset="WS2012R2", backend=None):
+    def __init__(self, *, memory_gib=8.0, dirty_rate_mib_s=40.0, disk_count=1,
+                 checkpoint_count=0, link_gbps=10.0, nics=1, transport="tcpip", rdma=False,
+                 guest_read_mib_s=18.0, guest_write_mib_s=12.0, same_network=False,
+                 continuously_available=True, preset="WS2012R2", backend=None):
         controls = {
             "memory_gib": float_slider("memory [GiB]", memory_gib, 0.5, 128, 0.5),
             "dirty_rate_mib_s": float_slider("dirty rate [MiB/s]", dirty_rate_mib_s, 0, 600, 5,
                                              ".0f"),
-            "open_files": int_slider("open files on the share", open_files, 0, 2000, 10),
-            "guest_io_mib_s": float_slider("guest I/O to share [MiB/s]", guest_io_mib_s, 0,
-                                           500, 5, ".0f"),
+            "disk_count": int_slider("virtual disks (VHDX)", disk_count, 1, 16),
+            "checkpoint_count": int_slider("checkpoints", checkpoint_count, 0, 50),
+            "guest_read_mib_s": float_slider("guest reads from share [MiB/s]",
+                                             guest_read_mib_s, 0, 500, 5, ".0f"),
+            "guest_write_mib_s": float_slider("guest writes to share [MiB/s]",
+                                              guest_write_mib_s, 0, 500, 5, ".0f"),
             "link_gbps": dropdown("link (per NIC)", LINK_GBPS, float(link_gbps)),
             "nics": int_slider("NICs", nics, 1, 4),
             "rdma": checkbox("RDMA (SMB Direct)", rdma),
             "same_network": checkbox("share on the migration link", same_network),
-            "transport": dropdown("transport", TRANSPORT_LABELS, transport),
-            "preset": dropdown("Windows Server", list(PRESETS), preset),
+            "continuously_available": dropdown(
+                "file server", [("SMB 3 cluster / SOFS", True),
+                                ("stand-alone server or NAS", False)],
+                bool(continuously_available)),
+            "transport": dropdown("transport", transport_labels(preset), transport),
+            # VMs on SMB 3 shares arrived in Windows Server 2012
+            "preset": dropdown("Windows Server", [n for n in PRESETS if n != "WS2008R2"],
+                               preset),
         }
         super().__init__(controls, title="SMB Live Migration: VM files on an SMB 3 share",
                          backend=backend)
+
+    def _on_change(self, change):
+        if change.owner is self.controls["preset"]:  # a version brings its transports
+            self._hold += 1
+            try:
+                options = transport_labels(change.new)
+                current = self.controls["transport"].value
+                self.controls["transport"].options = options
+                if current not in [v for _, v in options]:
+                    self.controls["transport"].value = options[0][1]
+            finally:
+                self._hold -= 1
+        super()._on_change(change)
 
     def compute(self, **values):
         return smb_scenario(**values)
@@ -461,17 +504,27 @@ class SmbExplorer(Explorer):
                           f"Gbit/s x{state['link'].nics}: blackout {fmt_time(r.downtime_s)}")
         parts = [blackout_parts(r, state["settings"]), blackout_parts(none, state["settings"])]
         files = int(r.details.get("open_files", 0))
-        self.ax_black.set_yticks([0, 1], [f"{files} open\nfiles", "no open\nfiles"])
+        self.ax_black.set_yticks([0, 1], [f"{files}\nhandles", "no handle\nmoves"])
         stacked_bars(self.bars, [[p[name] * 1000 for name in BLACKOUT_PARTS] for p in parts],
                      list(BLACKOUT_PARTS.values()))
 
 
 def smb_explorer(**kwargs) -> SmbExplorer:
-    """SMB Live Migration of a VM whose files live on an SMB 3 share: memory, dirty rate, the
-    files it holds open, its I/O to the share (on the migration link or a separate one), the
+    """SMB Live Migration of a VM whose files live on an SMB 3 share: memory, dirty rate, its
+    virtual disks and checkpoints (which decide the handles the host holds on the share:
+    `VM.open_files`, shown in the readout), the guest's reads and writes on the share (on the
+    migration link or a separate one), the file server (continuously available or not), the
     link, the transport and preset. Figure: the migration and the guest's share traffic over
     time, and the blackout split into final copy, handle and lock moves and resume, next to
-    the same VM with no open files.
+    the same VM with no handle moves.
+
+    Parameters
+    ----------
+    **kwargs
+        Initial values: memory_gib [GiB], dirty_rate_mib_s [MiB/s], disk_count,
+        checkpoint_count, link_gbps [Gbit/s per NIC], nics, transport, rdma,
+        guest_read_mib_s, guest_write_mib_s [MiB/s], same_network, continuously_available,
+        preset; backend.
 
     Returns
     -------

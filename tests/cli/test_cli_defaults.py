@@ -70,7 +70,7 @@ def test_drain_and_sweep_drain_use_the_link_default(tmp_path, capsys):
     default = hv.Link().gbps
     assert build_parser().parse_args(["drain", str(inventory)]).link_gbps == default
     for argv, text in ((["drain"], f"line rate of one NIC [Gbit/s] (default: {default})"),
-                       (["sweep"], f"link.gbps=VALUES (default: {default}")):
+                       (["sweep", "drain"], f"link.gbps=VALUES (default: {default}")):
         print_help(argv)
         assert text in " ".join(capsys.readouterr().out.split()), argv
 

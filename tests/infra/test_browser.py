@@ -2,8 +2,9 @@
 
 JupyterLab is started on 127.0.0.1 with a token and fresh config, runtime, settings and
 workspace folders, on a copy of the notebooks (so autosave cannot write outputs into the
-repository). Each widget notebook is opened, all its cells are run, the explorer's first
-slider is moved with the keyboard, and the test asserts that the readout and the figure
+repository). Each widget notebook is opened, all its cells are run, a guess is typed into the
+"predict, then look" box and locked in (the answer must appear only then), the explorer's
+first slider is moved with the keyboard, and the test asserts that the readout and the figure
 changed and that no cell shows an error. `make dashboard`'s Voila rendering of
 01-live-migration is checked the same way.
 
@@ -199,6 +200,23 @@ def _move_slider_and_check(page, control: str) -> None:
     assert readout.inner_text() != before_text
 
 
+def _lock_in_a_guess(page, guess: str = "1100") -> None:
+    """Type `guess` into the first "predict, then look" box and press its button: nothing may
+    be revealed before, the models' answer must appear after, and the box must lock."""
+    box = page.locator(".hvlab-predict").first
+    box.scroll_into_view_if_needed()
+    reveal = box.locator(".hvlab-predict-reveal")
+    assert "The models say" not in reveal.inner_text()
+    box.locator(".hvlab-predict-input input").fill(guess)
+    box.locator("button.hvlab-predict-lock").click()
+    _wait_for(page, "() => { const r = document.querySelector('.hvlab-predict-reveal');"
+                    " return r && r.innerText.includes('The models say'); }",
+              CHANGE_TIMEOUT_S, "the prediction's answer to be revealed")
+    assert guess in reveal.inner_text().replace(",", "")
+    _wait_for(page, "() => { const b = document.querySelector('button.hvlab-predict-lock');"
+                    " return b && b.disabled; }", CHANGE_TIMEOUT_S, "the guess to lock")
+
+
 @pytest.mark.parametrize("notebook, control", NOTEBOOKS, ids=[n for n, _ in NOTEBOOKS])
 def test_notebook_runs_and_explorer_responds_in_jupyterlab(lab, browser, workdir, notebook,
                                                            control):
@@ -225,6 +243,7 @@ def test_notebook_runs_and_explorer_responds_in_jupyterlab(lab, browser, workdir
                   RUN_ALL_TIMEOUT_S, f"every cell of {notebook} to run")
         assert _errors_shown(page) == []
         assert page.locator(".jp-OutputArea-output img").count() >= 1
+        _lock_in_a_guess(page)
         _move_slider_and_check(page, control)
         assert _errors_shown(page) == []
     finally:

@@ -92,10 +92,29 @@ def test_pythia_sections(path):
 def test_every_explorer_is_exercised_by_nbmake(path):
     # widget cells carry kernel-side checks (nbmake post_cell_execute) that move an input
     for i, cell in enumerate(_read(path).cells):
-        if cell.cell_type == "code" and re.search(r"hv\.widgets\.\w+_explorer\(", cell.source):
+        if cell.cell_type == "code" and re.search(r"hv\.widgets\.(\w+_explorer|predict)\(",
+                                                  cell.source):
             post = cell.metadata.get("nbmake", {}).get("post_cell_execute", [])
             assert any("assert" in line for line in post), (
                 f"{path.name} cell {i} shows an explorer without a post_cell_execute check")
+
+
+PREDICTING = [p for p in LESSONS if p.name[:2] in ("01", "02", "03", "04", "05", "06")]
+
+
+@pytest.mark.parametrize("path", PREDICTING, ids=_ids(PREDICTING))
+def test_each_lesson_asks_for_a_prediction(path):
+    # "predict, then look": one hv.widgets.predict at a key point, whose nbmake check locks a
+    # guess in and asserts on the answer the models reveal
+    cells = [c for c in _read(path).cells
+             if c.cell_type == "code" and "hv.widgets.predict(" in c.source]
+    assert cells, f"{path.name} has no hv.widgets.predict cell"
+    for cell in cells:
+        post = cell.metadata.get("nbmake", {}).get("post_cell_execute", [])
+        assert any(".lock_in(" in line for line in post), (
+            f"{path.name}: the prediction's check never locks a guess in")
+        assert any(line.startswith("assert") and ".answer" in line for line in post), (
+            f"{path.name}: the prediction's check does not assert on the revealed answer")
 
 
 @pytest.mark.parametrize("path", ALL, ids=_ids(ALL))

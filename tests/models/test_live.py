@@ -48,7 +48,7 @@ GRID = [
 def test_simulation_matches_closed_form_and_semantics(memory_gib, ratio, ws_frac, max_passes,
                                                       stop_mib, transport):
     link = hv.Link(gbps=10, nics=2)
-    settings = dataclasses.replace(hv.WS2012, transport=transport, max_passes=max_passes,
+    settings = dataclasses.replace(hv.WS2012R2, transport=transport, max_passes=max_passes,
                                    stop_copy_mib=stop_mib)
     from hvlab.physics.transfer import transfer_plan
 
@@ -57,7 +57,8 @@ def test_simulation_matches_closed_form_and_semantics(memory_gib, ratio, ws_frac
                working_set_gib=None if ws_frac is None else ws_frac * memory_gib)
     sim = hv.live_migration(vm, link, settings)
     closed = hv.analytic.precopy(vm, link, settings)
-    book = precopy_by_the_book(vm.memory_bytes, vm.working_set_bytes, vm.dirty_rate_mib_s * MIB,
+    book = precopy_by_the_book(vm.sent_memory_bytes, vm.working_set_bytes,
+                               vm.dirty_rate_mib_s * MIB,
                                rate, vm.state_mib * MIB, settings)
     for res in (sim, closed):
         assert res.n_passes == book["passes"]
@@ -96,7 +97,7 @@ def _wire_rate_bound(link, settings):
        rdma=st.booleans(), model=st.sampled_from(["linear", "unique"]))
 def test_no_link_is_faster_than_its_line_rate(memory, dirty, gbps, nics, transport, rdma, model):
     link = hv.Link(gbps=gbps, nics=nics, rdma=rdma)
-    settings = dataclasses.replace(hv.WS2012, transport=transport, dirty_model=model)
+    settings = dataclasses.replace(hv.WS2012R2, transport=transport, dirty_model=model)
     r = hv.live_migration(hv.VM(memory_gib=memory, dirty_rate_mib_s=dirty), link, settings)
     line_rate = gbps * 1e9 / 8 * nics  # bytes/s on the wire, before any framing
     bound = _wire_rate_bound(link, settings)
@@ -120,17 +121,23 @@ def test_no_link_is_faster_than_its_line_rate(memory, dirty, gbps, nics, transpo
 @given(memory=st.floats(1, 64), ratio=st.floats(0, 1.4), gbps=st.floats(0.5, 20),
        factor=st.floats(1.1, 4))
 def test_more_bandwidth_means_less_time_and_a_lower_blackout_bound(memory, ratio, gbps, factor):
+    from hvlab.physics.transfer import transfer_plan
+
     slow, fast = hv.Link(gbps=gbps), hv.Link(gbps=gbps * factor)
     vm = hv.VM(memory_gib=memory, dirty_rate_mib_s=ratio * slow.rate_bytes_s / MIB)
     s = hv.WS2012
     a, b = hv.live_migration(vm, slow, s), hv.live_migration(vm, fast, s)
-    assert b.total_s < a.total_s
+    rate = {id(k): transfer_plan(k, s).memory_rate_bytes_s for k in (slow, fast)}
+    if rate[id(fast)] > rate[id(slow)]:
+        assert b.total_s < a.total_s
+    else:  # both above one TCP stream's limit: the faster NIC cannot help
+        assert b.total_s == pytest.approx(a.total_s, rel=1e-12)
     fixed = s.handle_move_s + s.resume_s
     # A converged run pauses with at most stop_copy_mib dirty, so its blackout is bounded by
     # (stop + state) / rate: a bound that falls as the link gets faster.
     for run, link in ((a, slow), (b, fast)):
         if run.converged:
-            bound = (s.stop_copy_mib + vm.state_mib) * MIB / link.rate_bytes_s + fixed
+            bound = (s.stop_copy_mib + vm.state_mib) * MIB / rate[id(link)] + fixed
             assert run.downtime_s <= bound * (1 + 1e-9)
     # On the pass cap (or with the same number of passes) the blackout itself falls.
     if (not a.converged and not b.converged) or a.n_passes == b.n_passes:
@@ -225,7 +232,8 @@ def test_non_convergence_is_reported_and_explained():
 def test_compression_is_bounded_by_spare_cpu():
     vm = hv.VM(memory_gib=16, dirty_rate_mib_s=10)
     link = hv.Link(gbps=10)
-    roomy = dataclasses.replace(hv.WS2012R2, spare_cores=16, compression_ratio=2)
+    roomy = dataclasses.replace(hv.WS2012R2, spare_cores=16, compression_ratio=2,
+                                tcp_stream_gbps=None)
     busy = dataclasses.replace(roomy, spare_cores=2)  # 2 x 250 MiB/s
     tcp = dataclasses.replace(roomy, transport="tcpip")
     fast, slow, plain = (hv.live_migration(vm, link, s) for s in (roomy, busy, tcp))
@@ -239,9 +247,9 @@ def test_compression_is_bounded_by_spare_cpu():
 
 def test_smb_multichannel_uses_every_nic_tcp_uses_one():
     vm = hv.VM(memory_gib=32, dirty_rate_mib_s=50)
-    link = hv.Link(gbps=10, nics=2)
+    link = hv.Link(gbps=1, nics=2)
     smb = hv.live_migration(vm, link, dataclasses.replace(hv.WS2012R2, transport="smb"))
-    tcp = hv.live_migration(vm, link, dataclasses.replace(hv.WS2012, transport="tcpip"))
+    tcp = hv.live_migration(vm, link, dataclasses.replace(hv.WS2012R2, transport="tcpip"))
     first_pass = lambda r: r.passes["end_s"].iloc[0] - r.passes["start_s"].iloc[0]  # noqa: E731
     assert first_pass(tcp) / first_pass(smb) == pytest.approx(2, rel=1e-6)
     rdma = hv.live_migration(vm, dataclasses.replace(link, rdma=True),
@@ -258,3 +266,79 @@ def test_bad_arguments_name_the_argument():
         hv.live_migration(hv.VM(), hv.Link(), "WS2012")
     with pytest.raises(TypeError, match="seed"):
         hv.live_migration(hv.VM(), hv.Link(), seed=-1)
+
+
+# ---------------------------------------------------------------------------------------------
+# mechanisms: one TCP stream's limit, SMB Direct, what memory moves, version rules
+def test_one_tcp_stream_does_not_fill_10gbe_but_smb_direct_does():
+    # J. Savill (2013): one WS2012 live migration "used only around 4Gbps--it was maxing out
+    # a single core"; SMB Direct offloads the transfer to the RDMA NIC
+    vm = hv.VM(memory_gib=16)
+    link = hv.Link(gbps=10, rdma=True)
+    tcp = hv.live_migration(vm, link, dataclasses.replace(hv.WS2012R2, transport="tcpip",
+                                                          tcp_stream_gbps=4.0))
+    smbd = hv.live_migration(vm, link, dataclasses.replace(hv.WS2012R2, transport="smb"))
+    tcp_gbps = tcp.passes["wire_bytes"].iloc[0] * 8 / 1e9 / (
+        tcp.passes["end_s"].iloc[0] - tcp.passes["start_s"].iloc[0])
+    assert tcp_gbps == pytest.approx(4.0, rel=1e-9)
+    assert smbd.total_s < tcp.total_s * 0.5  # 9.8 Gbit/s of RDMA payload against 4
+    # a NIC team does not make one TCP stream faster
+    team = hv.Link(gbps=10, nics=2)
+    teamed = hv.live_migration(vm, team, dataclasses.replace(hv.WS2012, tcp_uses_all_nics=True))
+    single = hv.live_migration(vm, hv.Link(gbps=10), hv.WS2012)
+    assert teamed.total_s == pytest.approx(single.total_s, rel=1e-12)
+
+
+def test_concurrent_migrations_fill_the_link_one_cannot():
+    vms = [hv.VM(name=f"v{i}", memory_gib=8) for i in range(4)]
+    link = hv.Link(gbps=10)
+    s = dataclasses.replace(hv.WS2012, max_live_migrations=4)
+    drain = hv.drain_host(vms, link, s)
+    peak = drain.timeline["network_mib_s"].max() * MIB
+    assert peak == pytest.approx(link.rate_bytes_s, rel=1e-9)  # 4 x 4 Gbit/s > 9.49
+    alone = hv.live_migration(vms[0], link, s)
+    assert alone.timeline["network_mib_s"].max() * MIB == pytest.approx(0.5e9, rel=1e-9)
+
+
+def test_only_assigned_memory_moves():
+    # Dynamic Memory: a VM configured for 4 GiB that holds 640 MiB moves 640 MiB (L. Notley)
+    dm = hv.VM(memory_gib=4, assigned_memory_gib=0.625)
+    static = hv.VM(memory_gib=4)
+    link = hv.Link(gbps=1)
+    a, b = hv.live_migration(dm, link), hv.live_migration(static, link)
+    assert a.passes["sent_bytes"].iloc[0] == pytest.approx(0.625 * GIB)
+    assert a.total_s < b.total_s
+    half = hv.live_migration(dataclasses.replace(static, unsent_frac=0.5), link)
+    assert half.passes["sent_bytes"].iloc[0] == pytest.approx(2 * GIB)
+    assert hv.analytic.precopy(dm, link).total_s == pytest.approx(a.total_s, rel=1e-9)
+
+
+def test_a_small_vm_still_takes_seconds_on_10gbe():
+    # A. Finn (2012): a 512 MB VM took 5 s on 10 GbE; the fixed cost dominates
+    r = hv.live_migration(hv.VM(memory_gib=0.5), hv.Link(gbps=10), hv.WS2012)
+    assert 3.0 < r.total_s < 7.0
+
+
+def test_version_rules_are_enforced():
+    with pytest.raises(ValueError, match="WS2012R2"):
+        dataclasses.replace(hv.WS2012, transport="compression")
+    with pytest.raises(ValueError, match="2012 R2"):
+        dataclasses.replace(hv.WS2008R2, transport="smb")
+    with pytest.raises(ValueError, match="at most 64"):
+        hv.live_migration(hv.VM(memory_gib=96), hv.Link(), hv.WS2008R2)
+    hv.live_migration(hv.VM(memory_gib=96), hv.Link(gbps=10), hv.WS2012)  # 1 TB in 2012
+    with pytest.raises(ValueError, match="shared_nothing_migration"):
+        hv.live_migration(hv.VM(storage="local"), hv.Link())
+    with pytest.raises(ValueError, match="shared_nothing_migration"):
+        hv.quick_migration(hv.VM(storage="local"), hv.Storage())
+    with pytest.raises(ValueError, match="2012"):
+        hv.storage_migration(hv.VM(disk_gib=1), hv.Storage(), hv.Storage(name="b"),
+                             hv.WS2008R2)
+
+
+@pytest.mark.parametrize("field, value", [("nics", float("nan")), ("nics", float("inf"))])
+def test_nan_or_infinity_in_an_integer_field_names_the_field(field, value):
+    with pytest.raises(ValueError, match=f"Link.{field} must be finite"):
+        hv.Link(**{field: value})
+    with pytest.raises(ValueError, match="max_passes must be finite"):
+        dataclasses.replace(hv.WS2012, max_passes=value)

@@ -46,10 +46,11 @@ def test_guest_io_on_the_same_network_slows_the_copy_and_adds_passes():
     shared = hv.smb_live_migration(vm, LINK, share)
     apart = hv.smb_live_migration(vm, LINK, share, same_network=False)
     assert shared.details["same_network"] and not apart.details["same_network"]
-    # the memory copy gets the link minus the guest's 60 MiB/s
+    # links are full duplex: the memory copy leaves the host beside the guest's 20 MiB/s of
+    # writes; the guest's 40 MiB/s of reads come in the other way
     first = shared.passes.iloc[0]
     rate = first["wire_bytes"] / (first["end_s"] - first["start_s"])
-    assert rate == pytest.approx(LINK.rate_bytes_s - 60 * MIB, rel=1e-9)
+    assert rate == pytest.approx(LINK.rate_bytes_s - 20 * MIB, rel=1e-9)
     assert shared.total_s > apart.total_s
     assert shared.n_passes > apart.n_passes
     # on a separate network it is the plain live migration again (plus handles)
@@ -59,6 +60,17 @@ def test_guest_io_on_the_same_network_slows_the_copy_and_adds_passes():
     black = shared.passes[shared.passes["blackout"]].iloc[0]
     assert black["wire_bytes"] / (black["end_s"] - black["start_s"]) == pytest.approx(
         LINK.rate_bytes_s, rel=1e-9)
+
+
+def test_guest_reads_do_not_slow_the_outbound_copy():
+    # an 8 GiB VM reading 60 MiB/s from a share on the 1 GbE migration link: the reads come
+    # in, the memory goes out; the move takes what the same VM without I/O takes
+    reader = hv.VM(name="r", memory_gib=8, disk_read_mib_s=60, disk_iops=500, storage="smb")
+    quiet = dataclasses.replace(reader, disk_read_mib_s=0, disk_iops=0)
+    share = hv.SmbShare(link=LINK)
+    busy, idle = (hv.smb_live_migration(v, LINK, share) for v in (reader, quiet))
+    assert busy.total_s == pytest.approx(idle.total_s, rel=1e-9)
+    assert busy.total_s < 80
 
 
 def test_guest_latency_from_the_share_array():
@@ -84,7 +96,9 @@ def test_physical_bounds(gbps, io, dirty, mem, files):
     r = hv.smb_live_migration(vm, link, hv.SmbShare(link=link), open_files=files)
     tl = r.timeline
     cap = link.rate_bytes_s / MIB * (1 + 1e-9)
-    assert ((tl["network_mib_s"] + tl["guest_network_mib_s"]) <= cap).all()
+    # each direction of the full-duplex link: memory and guest writes out, guest reads in
+    assert ((tl["network_mib_s"] + tl["storage_write_mib_s"]) <= cap).all()
+    assert (tl["storage_read_mib_s"] <= cap).all()
     assert r.total_s >= r.network_bytes / link.rate_bytes_s
     assert r.downtime_s >= files * hv.WS2012.smb_handle_move_ms / 1000
     assert tl.index.is_monotonic_increasing and tl.index[-1] == pytest.approx(r.total_s)
@@ -112,3 +126,30 @@ def test_bad_input():
         hv.smb_live_migration(vm, LINK, hv.SmbShare(), same_network="yes")
     with pytest.raises(ValueError, match="smb_handle_move_ms"):
         hv.MigrationSettings(smb_handle_move_ms=-1)
+
+
+def test_handles_are_the_hosts_files_not_the_guests():
+    # one VHDX, the configuration and two saved-state files: 4 handles; each disk adds one,
+    # each checkpoint one differencing disk per disk (the guest's own files are inside the
+    # VHDX and are not handles on the share)
+    assert hv.VM().open_files == 4
+    assert hv.VM(disk_count=3, checkpoint_count=2).open_files == 3 * 3 + 3
+    vm = hv.VM(name="fs", memory_gib=4, storage="smb", disk_count=2, checkpoint_count=1)
+    r = hv.smb_live_migration(vm, LINK, hv.SmbShare())
+    assert r.details["open_files"] == vm.open_files == 7
+    assert r.details["handle_move_s"] == pytest.approx(
+        7 * hv.WS2012.smb_handle_move_ms / 1000, rel=1e-12)
+
+
+def test_a_share_that_is_not_continuously_available_is_said():
+    vm = hv.VM(name="v", memory_gib=2, storage="smb")
+    nas = hv.SmbShare(name="nas01", continuously_available=False)
+    r = hv.smb_live_migration(vm, LINK, nas)
+    assert "not continuously available" in r.summary()["explanation"]
+    ca = hv.smb_live_migration(vm, LINK, hv.SmbShare())
+    assert "not continuously available" not in ca.summary()["explanation"]
+
+
+def test_smb_live_migration_needs_windows_server_2012():
+    with pytest.raises(ValueError, match="2012"):
+        hv.smb_live_migration(hv.VM(storage="smb"), LINK, hv.SmbShare(), hv.WS2008R2)

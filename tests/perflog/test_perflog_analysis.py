@@ -21,10 +21,13 @@ LM = "Hyper-V VM Live Migration"
 
 
 def memory_rate_mib_s(gbps, settings):
-    """Theory (docs/models.md, params docs): one NIC's TCP payload, 1460/1538 of the line rate; with
-    compression the compressor's output is capped by the NIC and the memory rate is that times
-    the ratio, unless the spare CPU compresses less than the NIC carries (plain TCP)."""
+    """Theory (docs/models.md, params docs): one NIC's TCP payload, 1460/1538 of the line rate,
+    or less where one TCP stream carries less (`tcp_stream_gbps`); with compression the
+    compressor's output is capped by that and the memory rate is that times the ratio, unless
+    the spare CPU compresses less than the stream carries (plain TCP)."""
     nic = gbps * 1e9 / 8 * 1460 / 1538
+    if settings.tcp_stream_gbps is not None:
+        nic = min(nic, settings.tcp_stream_gbps * 1e9 / 8)
     if settings.transport == "compression":
         cpu = settings.compressor_mib_s_per_core * settings.spare_cores * MIB
         if cpu > nic:
@@ -88,7 +91,7 @@ def test_estimators_hold_for_any_sampling(memory, dirty, gbps, transport, interv
     exact whatever the interval; the bandwidth holds; the dirty rate holds unless the log
     cannot tell it (no pass seen: NaN, said in notes) or the working set saturated (flagged,
     a lower bound)."""
-    settings = dataclasses.replace(hv.WS2012, transport=transport, stop_copy_mib=stop,
+    settings = dataclasses.replace(hv.WS2012R2, transport=transport, stop_copy_mib=stop,
                                    max_passes=max_passes)
     vm = hv.VM(name="vm", memory_gib=memory, dirty_rate_mib_s=dirty)
     r = hv.live_migration(vm, hv.Link(gbps=gbps), settings)
@@ -96,7 +99,16 @@ def test_estimators_hold_for_any_sampling(memory, dirty, gbps, transport, interv
     row = find_migrations(df).iloc[0]
     est = estimate(df, row)
     assert row["passes"] == est.passes == r.n_passes
-    assert est.bandwidth_mib_s == pytest.approx(memory_rate_mib_s(gbps, settings), rel=0.05)
+    truth = memory_rate_mib_s(gbps, settings)
+    if any("not measurable" in n for n in est.notes):
+        # no sample lies wholly inside the transfer: the NIC's rate is assumed, an upper bound
+        # where one TCP stream carries less than the NIC; the dirty rate scales with it
+        assert est.bandwidth_mib_s >= truth * 0.95
+        assert est.dirty_rate_mib_s == pytest.approx(
+            dirty * est.bandwidth_mib_s / truth, rel=0.15, abs=1.5) or \
+            np.isnan(est.dirty_rate_mib_s) or est.dirty_rate_is_lower_bound
+        return
+    assert est.bandwidth_mib_s == pytest.approx(truth, rel=0.05)
     if est.dirty_rate_method == "none":
         assert np.isnan(est.dirty_rate_mib_s) and any("cannot" in n for n in est.notes)
     elif est.dirty_rate_is_lower_bound:
@@ -148,12 +160,14 @@ def test_what_if_10gbe_and_compression_agree_with_the_model_run_directly(busy_sq
     est = estimate(df, 0)
     ten = est.what_if(gbps=10)
     truth = hv.live_migration(vm, hv.Link(gbps=10), hv.WS2012)
-    assert ten.total_s < r.total_s / 5  # direction and size: ten times the line rate
+    # direction and size: ten times the line rate, but one TCP stream carries 4 Gbit/s
+    assert ten.total_s < r.total_s / 3
     assert ten.total_s == pytest.approx(truth.total_s, abs=0.5 + 0.02 * truth.total_s)
     assert ten.n_passes == truth.n_passes
     comp = est.what_if(transport="compression")
     truth_c = hv.live_migration(vm, hv.Link(gbps=1),
-                                dataclasses.replace(hv.WS2012, transport="compression"))
+                                dataclasses.replace(hv.WS2012, version="WS2012R2",
+                                                    transport="compression"))
     assert comp.total_s < r.total_s
     assert comp.total_s == pytest.approx(truth_c.total_s, abs=0.5 + 0.02 * truth_c.total_s)
     # builders take changes too
@@ -180,7 +194,8 @@ def test_network_bursts_when_no_live_migration_counters(tmp_path):
     row = found.iloc[0]
     assert row["source"] == "network" and pd.isna(row["vm"]) and pd.isna(row["passes"])
     first_byte = r.passes["start_s"].iloc[0]
-    assert seconds(row["start"]) <= first_byte <= seconds(row["start"]) + 2
+    # found to within a sample (1 s) either side
+    assert seconds(row["start"]) - 1 <= first_byte <= seconds(row["start"]) + 2
     assert abs(seconds(row["end"]) - r.passes["end_s"].iloc[-1]) <= 2
     # NIC bytes include framing (1514 per 1460 payload); the background is subtracted
     assert row["network_bytes"] == pytest.approx(r.network_bytes * 1514 / 1460, rel=0.02)
@@ -334,7 +349,7 @@ def test_sample_logs_hold_what_the_readme_says():
     latency = df[("HV03", "Hyper-V Virtual Storage Device",
                   "C:-ClusterStorage-Volume1-sql02-sql02.vhdx", "Latency")].dropna()
     assert latency.iloc[0] == pytest.approx(22.4, abs=0.1)  # ms, before the copy
-    assert latency.max() == pytest.approx(120, abs=0.5) and latency.iloc[-1] < 3
+    assert latency.max() == pytest.approx(200, abs=0.5) and latency.iloc[-1] < 3
 
     df, _ = read_perflog(DATA / "app02_shared_nothing_1gbps.csv")
     found = find_migrations(df)

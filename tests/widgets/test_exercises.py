@@ -26,13 +26,10 @@ def _independent_answers() -> dict:
     vm = hv.VM(name="sql01", memory_gib=8, dirty_rate_mib_s=40)
     gbe = hv.Link(gbps=1)
     closed = hv.analytic.precopy(vm, gbe, hv.WS2012)
-    hot = dataclasses.replace(vm, dirty_rate_mib_s=150)
-    transports = {
-        "tcpip": hv.analytic.precopy(hot, gbe, dataclasses.replace(hv.WS2012R2, transport="tcpip")),
-        "compression": hv.analytic.precopy(hot, gbe, hv.WS2012R2),
-        "smb": hv.analytic.precopy(hot, hv.Link(gbps=10, nics=2, rdma=True),
-                                   dataclasses.replace(hv.WS2012R2, transport="smb")),
-    }
+    hot = dataclasses.replace(vm, dirty_rate_mib_s=400)
+    nic = hv.Link(gbps=10, rdma=True)  # one link for all three transports
+    transports = {t: hv.analytic.precopy(hot, nic, dataclasses.replace(hv.WS2012R2, transport=t))
+                  for t in ("tcpip", "compression", "smb")}
     state_mib = 16 * 1024 + 8  # memory plus the default 8 MiB of device state
     file01 = hv.VM(name="file01", memory_gib=8, dirty_rate_mib_s=20, disk_gib=100,
                    disk_read_mib_s=20, disk_write_mib_s=10, disk_iops=400, storage="local")
@@ -50,7 +47,8 @@ def _independent_answers() -> dict:
         "q5": state_mib / 300 + hv.WS2012.ownership_move_s + state_mib / 400
         + hv.WS2012.resume_s,
         "q6": 60 / (1024 / 300 + 1024 / 400),
-        "q7": 400 * hv.WS2012.smb_handle_move_ms,
+        # 2 VHDX + 2 x 3 AVHDX + configuration + 2 saved-state files; not the guest's files
+        "q7": (2 + 2 * 3 + 1 + 2) * hv.WS2012.smb_handle_move_ms,
         "q8": (moved.storage_write_bytes - file01.storage_bytes) / GIB,
         "q9": "both",  # mirrored writes (Ben Armstrong, "How does Storage Migration work?")
         "q10": busy.details["guest_latency_during_ms"] / busy.details["guest_latency_before_ms"],
@@ -130,6 +128,66 @@ def test_wrong_answers_rejected_with_a_hint_that_does_not_reveal(right):
             _assert_not_revealed(q, right[qid], result.message)
             shown = re.sub(r"<[^>]*>|&#\d+;", " ", result._repr_html_())  # what is displayed
             _assert_not_revealed(q, right[qid], shown)
+
+
+def _from_the_text_alone() -> dict:
+    """What a learner computes from nothing but the question texts (every input spelled out,
+    hvlab defaults not relied on where the question names the value)."""
+    gbe = hv.Link(gbps=1, efficiency=1460 / 1538)
+    array = dict(read_mib_s=400, write_mib_s=300, iops=20000, base_latency_ms=5)
+    settings = dataclasses.replace(hv.WS2012, stop_copy_mib=64, max_passes=10, setup_s=2.8,
+                                   copy_outstanding_ios=8, copy_io_kib=1024,
+                                   tcp_stream_gbps=4.0, handle_move_s=0.05, resume_s=0.1,
+                                   ownership_move_s=2.0, smb_handle_move_ms=2.0)
+    vm = hv.VM(name="x", memory_gib=8, dirty_rate_mib_s=40, state_mib=8)
+    live = hv.live_migration(vm, gbe, settings)
+    file01 = hv.VM(name="file01", memory_gib=8, dirty_rate_mib_s=20, disk_gib=100, config_mib=1,
+                   disk_read_mib_s=20, disk_write_mib_s=10, disk_iops=400, storage="local")
+    a, b = hv.Storage(name="a", **array), hv.Storage(name="b", **array)
+    moved = hv.storage_migration(file01, a, b, settings)
+    busy = hv.storage_migration(file01, hv.Storage(name="a", load_frac=0.6, **array), b,
+                                settings)
+    sn1 = hv.shared_nothing_migration(file01, gbe, a, b, settings)
+    sn10 = hv.shared_nothing_migration(file01, dataclasses.replace(gbe, gbps=10), a, b,
+                                       settings)
+    web = hv.VM(name="web01", memory_gib=4, dirty_rate_mib_s=20, storage="smb", disk_count=2,
+                checkpoint_count=3)
+    smb = hv.smb_live_migration(web, hv.Link(gbps=10), hv.SmbShare(), settings)
+    six = [hv.VM(name=f"v{i}", memory_gib=8, dirty_rate_mib_s=30, state_mib=8)
+           for i in range(6)]
+    return {"q1": live.n_passes, "q2": live.downtime_s,
+            "q3": gbe.rate_bytes_s / MIB,
+            "q5": hv.quick_migration(hv.VM(name="y", memory_gib=16, state_mib=8),
+                                     hv.Storage(name="san", write_mib_s=300, read_mib_s=400),
+                                     settings).downtime_s,
+            "q7": smb.details["handle_move_s"] * 1000,
+            "q8": (moved.storage_write_bytes - file01.storage_bytes) / GIB,
+            "q10": busy.details["guest_latency_during_ms"]
+            / busy.details["guest_latency_before_ms"],
+            "q11": sn1.total_s / 60, "q12": sn1.total_s / sn10.total_s,
+            "q13": hv.drain_host(six, gbe, settings).total_s / 60}
+
+
+def test_every_input_an_answer_depends_on_is_stated():
+    # a learner who uses exactly what the question says is accepted, whatever hvlab's
+    # defaults are (q3, q10 and q11 once depended on inputs their text never gave)
+    for qid, value in _from_the_text_alone().items():
+        result = ex.check(qid, value)
+        assert result, f"{qid}: an answer from the stated inputs was rejected: {result.message}"
+    for qid in ("q8", "q10", "q11", "q12"):
+        text = ex.show(qid)
+        assert "100 GiB" in text or qid == "q12", qid
+    for qid in ("q8", "q11"):
+        assert all(f in ex.show(qid) for f in ("20 MiB/s", "10 MiB/s", "400 I/Os", "8 GiB"))
+
+
+def test_q7_counts_the_hosts_handles_not_the_guests_files():
+    ex._attempts.pop("q7", None)
+    guest_files_counted = ex.check("q7", (400 + 11) * hv.WS2012.smb_handle_move_ms)
+    assert not guest_files_counted
+    assert "not handles on the share" in guest_files_counted.message
+    assert not ex.check("q7", 400 * hv.WS2012.smb_handle_move_ms)
+    assert ex.check("q7", 11 * hv.WS2012.smb_handle_move_ms)
 
 
 def test_unit_slips_are_named(right):

@@ -99,8 +99,20 @@ def test_more_bandwidth_less_time_and_blackout(live):
     fast = dict(live.values)
     assert fast["total_s"] < slow["total_s"]
     assert fast["downtime_s"] <= slow["downtime_s"]
-    # a 10 GbE NIC carries 10x the payload of a 1 GbE one
-    assert fast["memory_rate_mib_s"] == pytest.approx(10 * GBE_PAYLOAD_MIB_S, rel=1e-9)
+    # a 10 GbE NIC carries 10x the payload of a 1 GbE one, but one WS2012 TCP stream only
+    # 4 Gbit/s (tcp_stream_gbps): the explorer shows the stream's rate
+    assert slow["memory_rate_mib_s"] == pytest.approx(GBE_PAYLOAD_MIB_S, rel=1e-9)
+    assert fast["memory_rate_mib_s"] == pytest.approx(
+        min(10 * GBE_PAYLOAD_MIB_S, hv.WS2012.tcp_stream_gbps * 1e9 / 8 / 2**20), rel=1e-9)
+
+
+def test_transport_choices_follow_the_version(live):
+    live.set(preset="WS2012")
+    assert [v for _, v in live.controls["transport"].options] == ["tcpip"]
+    live.set(preset="WS2012R2")
+    assert {v for _, v in live.controls["transport"].options} == {"tcpip", "compression", "smb"}
+    assert live.controls["transport"].value == "compression"
+    live.set(preset="WS2012")
 
 
 def test_dirty_rate_above_transfer_rate_does_not_converge(live):
@@ -321,18 +333,47 @@ def test_shared_nothing_link_bound_and_what_if():
     assert ex.values["total_s"] == pytest.approx(v["what_if_total_s"], rel=1e-9)
 
 
-def test_smb_handles_lengthen_the_blackout_per_file():
-    ex = hv.widgets.smb_explorer(open_files=4)
+def test_smb_handles_are_the_hosts_files_counted_from_disks_and_checkpoints():
+    ex = hv.widgets.smb_explorer(disk_count=1, checkpoint_count=0)
     few = dict(ex.values)
-    ex.controls["open_files"].value = 1004
+    # one VHDX, the configuration and two saved-state files: 4 handles, not the guest's files
+    assert few["open_files"] == 4 == ex.state["vm"].open_files
+    assert "4 (1 VHDX, 0 AVHDX, config, 2 saved state)" in ex.readout.value
+    png = ex.view.widget.value
+    ex.set(disk_count=2, checkpoint_count=3)
     many = ex.values
+    # 2 VHDX + 2 x 3 AVHDX + configuration + 2 saved-state files
+    assert many["open_files"] == 2 + 2 * 3 + 3 == ex.state["vm"].open_files
     per_file_s = hv.WS2012R2.smb_handle_move_ms / 1000
-    assert many["handle_move_s"] == pytest.approx(1004 * per_file_s, rel=1e-9)
-    assert many["downtime_s"] - few["downtime_s"] == pytest.approx(1000 * per_file_s, rel=1e-6)
-    assert many["extra_blackout_s"] == pytest.approx(1004 * per_file_s, rel=1e-6)
-    assert "1004 handles and locks" in ex.readout.value
+    assert many["handle_move_s"] == pytest.approx(11 * per_file_s, rel=1e-9)
+    assert many["downtime_s"] - few["downtime_s"] == pytest.approx(7 * per_file_s, rel=1e-6)
+    assert many["extra_blackout_s"] == pytest.approx(11 * per_file_s, rel=1e-6)
+    assert "11 (2 VHDX, 6 AVHDX" in ex.readout.value
+    assert ex.view.widget.value != png
     parts = hv.widgets.storage.blackout_parts(ex.state["result"], ex.state["settings"])
     assert sum(parts.values()) == pytest.approx(many["downtime_s"], rel=1e-9)
+    # a handful of handles: milliseconds, next to the final memory copy
+    assert parts["handles and locks"] < 0.1
+
+
+def test_smb_guest_reads_do_not_compete_with_the_outbound_copy_writes_do():
+    base = dict(link_gbps=1.0, same_network=True, preset="WS2012", transport="tcpip")
+    quiet = hv.widgets.smb_scenario(**base, guest_read_mib_s=0, guest_write_mib_s=0)["result"]
+    reads = hv.widgets.smb_scenario(**base, guest_read_mib_s=100, guest_write_mib_s=0)["result"]
+    writes = hv.widgets.smb_scenario(**base, guest_read_mib_s=0, guest_write_mib_s=60)["result"]
+    assert reads.total_s == pytest.approx(quiet.total_s, rel=1e-9)
+    assert writes.total_s > 1.5 * quiet.total_s
+
+
+def test_smb_share_without_continuous_availability_is_flagged():
+    ex = hv.widgets.smb_explorer()
+    assert ex.values["persistent_handles"] is True and "yes (continuously" in ex.readout.value
+    ex.set(continuously_available=False)
+    assert ex.values["persistent_handles"] is False
+    assert "stand-alone server or NAS" in ex.readout.value
+    assert "not continuously available" in ex.readout.value  # the model's note
+    with pytest.raises(TypeError):
+        hv.widgets.smb_scenario(open_files=400)  # handles follow from disks and checkpoints
 
 
 # ------------------------------------------------------------------------------------------
