@@ -94,7 +94,9 @@ class VM:
     name : str
         VM name, as Hyper-V shows it.
     memory_gib : float
-        Assigned memory [GiB]; all of it is copied in the first pre-copy pass.
+        Configured memory [GiB]: the startup memory of a static VM, the maximum under Dynamic
+        Memory. The first pre-copy pass sends the assigned part of it (`assigned_memory_gib`)
+        less the pages never sent (`unsent_frac`); with the defaults, all of it.
     dirty_rate_mib_s : float
         Rate at which the running guest writes to memory pages [MiB/s]. With the default
         ("linear") workload model the pages dirtied during an interval t are
@@ -337,7 +339,8 @@ class SmbShare:
     continuously_available : bool
         The share is continuously available (an SMB 3 file-server cluster or a Scale-Out File
         Server): the hosts' handles are persistent (MS-SMB2 2.2.14.2.12) and survive a
-        file-server failover. A stand-alone file server or a NAS offers no persistent handles.
+        file-server failover. A stand-alone file server offers none; a NAS offers them only if it
+        implements SMB 3 continuous availability (its vendor says so).
     """
 
     name: str = "fs01"

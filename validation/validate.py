@@ -18,10 +18,9 @@ How a row becomes model inputs
   the WS2012 R2 preset, no 2016 preset exists); ``transport`` and ``max_live`` replace the
   preset's ``transport`` and ``max_live_migrations`` with ``dataclasses.replace``.
 - ``link_gbps``, ``nics``, ``rdma`` make the ``hv.Link`` (default framing efficiency).
-- each VM is ``hv.VM(memory_gib=..., dirty_rate_mib_s=..., disk_gib=..., ...)``; an empty
-  ``dirty_rate_mib_s`` gets ``DEFAULT_DIRTY_RATE_MIB_S`` below. CSV fields that this hvlab's
-  ``hv.VM`` does not have (found with ``dataclasses.fields(hv.VM)``) are skipped with a note
-  printed once, e.g. ``assigned_gib`` before Dynamic Memory is modelled.
+- each VM is ``hv.VM(memory_gib=..., dirty_rate_mib_s=..., disk_gib=...,
+  assigned_memory_gib=...)`` (the CSV's ``assigned_gib``, Dynamic Memory); an empty
+  ``dirty_rate_mib_s`` gets ``DEFAULT_DIRTY_RATE_MIB_S`` below.
 - ``model`` and ``n_vms`` pick the call: ``live`` with one VM -> ``hv.live_migration``; ``drain``
   or any row with ``n_vms`` > 1 -> ``hv.drain_host`` of ``n_vms`` identical VMs; ``smb_live``
   -> ``hv.smb_live_migration`` (one VM) on a default ``hv.SmbShare`` reached over the same
@@ -58,44 +57,28 @@ memory; no published Hyper-V figure was found. Every published row below is of i
 loaded VMs, where any value of this order leaves the first pass dominant."""
 
 WS2016_PRESET = "WS2012R2"
+"""hvlab has no Windows Server 2016 preset; WS2016 rows use this one (live migration options
+did not change between 2012 R2 and 2016)."""
 
 TARGET_MEDIAN_PCT = 15.0
 """The models' target: median |error| over the published rows [%]."""
 
 OUTLIER_PCT = 40.0
 """A row missed by more than this must name the input its source does not give [%]."""
-"""hvlab has no Windows Server 2016 preset; WS2016 rows use this one (live migration options
-did not change between 2012 R2 and 2016)."""
 
 CSV_PATH = Path(__file__).with_name("measurements.csv")
 
-#: CSV column -> names the field may have on hv.VM (first one present is used).
+#: CSV column -> hv.VM field.
 VM_COLUMNS = {
-    "memory_gib": ("memory_gib",),
-    "dirty_rate_mib_s": ("dirty_rate_mib_s",),
-    "disk_gib": ("disk_gib",),
-    "assigned_gib": ("assigned_gib", "assigned_memory_gib"),
-}
-
-#: Plain-language note printed once when a CSV field cannot be passed to hv.VM.
-SKIP_NOTES = {
-    "assigned_gib": "assigned memory not modelled by this hvlab; using configured memory",
-    "disk_gib": "virtual disk size not modelled by this hvlab's VM; ignoring disk_gib",
+    "memory_gib": "memory_gib",
+    "dirty_rate_mib_s": "dirty_rate_mib_s",
+    "disk_gib": "disk_gib",
+    "assigned_gib": "assigned_memory_gib",
 }
 
 GBPS_PER_MIB_S = hv.params.MIB * 8 / 1e9
 
-_printed_notes: set[str] = set()
 
-
-def _note_once(text: str) -> None:
-    if text not in _printed_notes:
-        _printed_notes.add(text)
-        print(f"note: {text}", file=sys.stderr)
-
-
-# --------------------------------------------------------------------------------------------
-# reading the table
 def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or (
         isinstance(value, str) and not value.strip())
@@ -144,24 +127,14 @@ def link_for(row) -> hv.Link:
 
 
 def vm_kwargs(row) -> dict:
-    """hv.VM keyword arguments for the row: the CSV's VM fields that this hvlab accepts."""
-    accepted = {f.name for f in dataclasses.fields(hv.VM)}
+    """hv.VM keyword arguments for the row's VM fields (those the row gives)."""
     values = {
         "memory_gib": _num(row.get("memory_gib")),
         "dirty_rate_mib_s": _num(row.get("dirty_rate_mib_s"), DEFAULT_DIRTY_RATE_MIB_S),
         "disk_gib": _num(row.get("disk_gib")),
         "assigned_gib": _num(row.get("assigned_gib")),
     }
-    kwargs = {}
-    for column, value in values.items():
-        if value is None:
-            continue
-        field = next((name for name in VM_COLUMNS[column] if name in accepted), None)
-        if field is None:
-            _note_once(SKIP_NOTES.get(column, f"hv.VM has no field for {column}; ignoring it"))
-            continue
-        kwargs[field] = value
-    return kwargs
+    return {VM_COLUMNS[column]: value for column, value in values.items() if value is not None}
 
 
 def vms_for(row) -> list:

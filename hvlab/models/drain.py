@@ -171,7 +171,8 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
     open_files : int, optional
         Files each SMB VM's host holds open on the share. Default: each VM's `VM.open_files`.
     same_network : bool, optional
-        Whether the share is reached over the migration link (its guest I/O then competes).
+        Whether the share is reached over the migration link (the guests' writes then share
+        the outbound direction with the copies; their reads travel the other way).
         Default: ``share.link == link``.
     copy_rate_cap_mib_s : float, optional
         Throttle on each storage copy [MiB/s].

@@ -8,10 +8,12 @@ handle v2 with the persistent flag) let the destination reclaim each open file, 
 file (`open_files`, `MigrationSettings.smb_handle_move_ms` each; `hvlab.sim.handles`).
 
 The guest keeps doing disk I/O to the share while its memory is copied. That I/O travels over
-the share's link: when it is the same network as the migration link (``same_network``) it
-takes its part of the link first and the memory copy gets the rest, so a busy guest migrates
-more slowly and, when it also dirties memory, needs more passes. The guest's I/O pauses
-during the blackout (the VM is paused).
+the share's link: when it is the same network as the migration link (``same_network``), the
+guest's *writes* leave the source host in the same direction as the memory copy and share that
+direction with it max-min fairly (`hvlab.sim.sharing`); its *reads* come in the other
+direction of the full-duplex link and do not slow the copy. A guest that writes a lot
+therefore migrates more slowly and, when it also dirties memory, needs more passes. The
+guest's I/O pauses during the blackout (the VM is paused).
 """
 from __future__ import annotations
 
@@ -61,8 +63,8 @@ def smb_live_migration(vm: VM, link: Link, share: SmbShare,
     handle_move_ms_per_file : float, optional
         Overrides `settings.smb_handle_move_ms` [ms per file].
     same_network : bool, optional
-        Whether the share is reached over the migration network itself, so the guest's I/O
-        competes with the memory copy. Default: when ``share.link == link``.
+        Whether the share is reached over the migration network itself, so the guest's writes
+        share the outbound direction with the memory copy (reads travel the other way). Default: when ``share.link == link``.
     seed : int
         Seed of the run's own random stream (``dirty_model="unique"``).
 

@@ -3,7 +3,8 @@
 validate -> build (the arrays, and the links where a share or a remote target is involved, as
 one pool; the move's streams) -> run (setup, the copy fragment of `hvlab.sim.storage_copy`,
 the switch, deleting the source) -> result. The sequence, the skipping of blocks a mirrored
-write already placed, and the saturation rule are described in `hvlab.sim.storage_copy` and
+write already placed, and the closed-loop copy sharing the arrays with the guests (mean value
+analysis, `hvlab.physics.queueing`) are described in `hvlab.sim.storage_copy` and
 docs/models.md.
 
 **Bytes counted.** `storage_read_bytes` = copy reads (every copied byte is read from the

@@ -242,6 +242,10 @@ def fit_segment(seg: Segment, line_bytes_s: float | None = None) -> Fit | None:
         rho = _solve_ratio(memory, sent, n)
         rate = rho * tr.bw_memory
         method = "byte_balance"
+        if rho >= 0.99:
+            # every pass resent (nearly) all of memory: a pass cannot send more than memory,
+            # so the guest may dirty faster than this and the ratio is only a lower bound
+            plateau, working_set = True, None
         notes.append("dirty rate: byte balance (no pass after the first was seen whole); "
                      f"assumes {DEFAULT_STATE_MIB:g} MiB of device state")
     else:

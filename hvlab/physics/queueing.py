@@ -1,10 +1,22 @@
-"""Queueing formulas for an array serving guest I/O: the M/M/1 mean response time
-``R = S / (1 - rho)``, its 95th percentile ``R ln 20`` (exponential response times), and
-quantiles of a mixture of exponentials (a run whose utilisation is piecewise constant).
+"""Queueing formulas for arrays serving guest I/O and a storage copy.
+
+- the open M/M/1 mean response time ``R = S / (1 - rho)`` and its 95th percentile ``R ln 20``
+  (exponential response times), for the guests' I/O alone;
+- quantiles of a mixture of exponentials (a run whose utilisation is piecewise constant);
+- Mean Value Analysis of a closed network (the copy keeps a fixed number of I/Os outstanding)
+  whose stations also carry open (guest) load: exact MVA for small populations, Schweitzer's
+  approximation for large ones, and the population's rate when it is held to a throttle.
+  There is no utilisation ceiling: a closed loop cannot push an array past 1, and open guest
+  load at or above 1 has no steady state (the caller raises ``ArrayOverloadError``).
 
 References
 ----------
 Kleinrock, L. (1975). Queueing Systems, Volume 1: Theory. Wiley, sec. 3.2 (M/M/1).
+Reiser, M. & Lavenberg, S. S. (1980). Mean-value analysis of closed multichain queuing
+networks. Journal of the ACM 27(2), 313-322.
+Schweitzer, P. J. (1979). Approximate analysis of multiclass closed networks of queues.
+Proc. International Conference on Stochastic Control and Optimization, Amsterdam.
+Lazowska, E. D. et al. (1984). Quantitative System Performance. Prentice-Hall, ch. 6-7.
 """
 from __future__ import annotations
 
@@ -12,8 +24,6 @@ import itertools
 import math
 
 import numpy as np
-
-from hvlab.params import Storage
 
 P95_FACTOR = math.log(20.0)
 """95th percentile / mean of an exponential distribution (M/M/1 response time)."""
@@ -35,19 +45,6 @@ def mm1_response_ms(service_ms, util_frac):
                          f"{util_frac!r}")
     out = service_ms / (1.0 - rho)
     return float(out) if out.ndim == 0 else out
-
-
-def array_latency_ms(storage: Storage, util_frac):
-    """Guest I/O mean latency on `storage` at utilisation `util_frac` [ms].
-
-    M/M/1 with the utilisation held at or below `storage.max_util_frac`: an open M/M/1 queue
-    at rho >= 1 has no steady state, and a storage copy keeps a bounded number of I/Os
-    outstanding, so the array settles just below saturation (default ceiling 0.95: R = 20 S).
-    Demand above the ceiling is reported by the simulation as saturation (the guest is served
-    less than it asks), not as a longer latency here.
-    """
-    rho = np.minimum(np.asarray(util_frac, dtype=float), storage.max_util_frac)
-    return mm1_response_ms(storage.base_latency_ms, rho)
 
 
 def exp_mixture_quantile(means_ms, weights, q: float = 0.95) -> float:
@@ -288,5 +285,5 @@ def mva_schweitzer(demands_s, open_util, populations, think_s=None, fixed_rates=
     return np.array(x), np.array(q)
 
 
-__all__ = ["P95_FACTOR", "mm1_response_ms", "array_latency_ms", "exp_mixture_quantile",
+__all__ = ["P95_FACTOR", "mm1_response_ms", "exp_mixture_quantile",
            "mva_closed", "mva_closed_at_rate", "mva_exact", "mva_schweitzer"]

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import math
 
-from hvlab.params import MIB, VM, Storage
+from hvlab.params import MIB, VM, MigrationSettings, Storage
 
-COPY_IO_BYTES = 1 * MIB
-"""Default size of one storage-copy I/O [bytes] (`MigrationSettings.copy_io_kib`): Hyper-V
+COPY_IO_BYTES = MigrationSettings().copy_io_kib * 1024
+"""Default size of one storage-copy I/O [bytes], `MigrationSettings.copy_io_kib`: Hyper-V
 copies with large unbuffered I/Os (size unconfirmed; at 1 MiB the per-operation cost is small
 next to the transfer time)."""
 

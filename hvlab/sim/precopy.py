@@ -103,7 +103,9 @@ def precopy_notes(vm: VM, plan: TransferPlan, settings: MigrationSettings,
     notes = [plan.note] if plan.note else []
     live = [p for p in record.passes if not p.blackout]
     last_dirty = live[-1].dirty_bytes_after
-    rate = plan.memory_rate_bytes_s
+    # the memory rate the passes actually got (a shared link gives less than the plan's rate)
+    live_s = sum(p.end_s - p.start_s for p in live)
+    rate = sum(p.sent_bytes for p in live) / live_s if live_s > 0 else plan.memory_rate_bytes_s
     if record.converged:
         notes.append(f"Converged after {len(live)} pass(es): {last_dirty / MIB:.1f} MiB dirty, at "
                      f"most {settings.stop_copy_mib:g} MiB allowed.")
@@ -112,8 +114,8 @@ def precopy_notes(vm: VM, plan: TransferPlan, settings: MigrationSettings,
         notes.append(
             f"Did not converge: after the {settings.max_passes}-pass cap {last_dirty / MIB:.1f} "
             f"MiB was still dirty (threshold {settings.stop_copy_mib:g} MiB). The guest dirties "
-            f"{vm.dirty_rate_mib_s:g} MiB/s, {ratio:.0%} of the {rate / MIB:.0f} MiB/s memory "
-            "transfer rate, so the passes stop shrinking; the VM was paused with that much left "
+            f"{vm.dirty_rate_mib_s:g} MiB/s, {ratio:.0%} of the {rate / MIB:.0f} MiB/s at which "
+            "the passes sent memory, so they stop shrinking; the VM was paused with that much left "
             "to send, which lengthens the blackout.")
     return tuple(notes)
 

@@ -89,8 +89,8 @@ class StorageMove:
     def __init__(self, pool: SharedResources, vm: VM, *, source: Storage, target: Storage,
                  src_key: str, tgt_key: str, source_paths=(), target_paths=(), before_paths=(),
                  after_paths=(), fabric_paths=(), odx: bool = False,
-                 cap_bytes_s: float = math.inf, population: int = 8,
-                 io_bytes: float = 1 * MIB, tag: str | None = None):
+                 cap_bytes_s: float = math.inf, population: int, io_bytes: float,
+                 tag: str | None = None):
         self.pool, self.vm = pool, vm
         self.source, self.target = source, target
         self.src_key, self.tgt_key = src_key, tgt_key
@@ -358,7 +358,7 @@ class StorageMove:
         }
 
     def notes(self, details: dict) -> list[str]:
-        """Plain-language notes on the copy, latency and saturation."""
+        """Plain-language notes on the copy, the guests' latency and any short-served path."""
         d = details
         out = [f"Copied {d['copied_bytes'] / GIB:.2f} GiB in {d['copy_s']:.1f} s "
                f"({d['copy_rate_mib_s']:.0f} MiB/s); "
