@@ -449,10 +449,11 @@ def _warn(warnings, damage, statuses, status_cells, failed, calc_bad, codes, uns
         back = int((codes == CALC_NEGATIVE).sum())
         stall = int((codes == CALC_NO_TIME).sum())
         cols = sorted({ordered[j].path for j in np.flatnonzero(calc_bad.any(axis=0))})
-        warnings.append(f"{back + stall} values could not be computed ({back} where a counter "
-                        f"went backwards (a restart or a wrap), {stall} where its time did not "
-                        f"advance), as PDH's PDH_CALC_NEGATIVE_* statuses: missing, counted in "
-                        f"bad_cells (first counter: {cols[0]!r})")
+        warnings.append(f"{back + stall} values could not be computed ({back} would be "
+                        f"negative: a counter that went backwards after a restart or a wrap, "
+                        f"or an inverse timer whose idle time outran its clock; {stall} where "
+                        f"the time did not advance), as PDH's PDH_CALC_NEGATIVE_* statuses: "
+                        f"missing, counted in bad_cells (first counter: {cols[0]})")
     if unsupported.any():
         kinds = sorted({type_name(ordered[j].cdef.counter_type)
                         for j in np.flatnonzero(unsupported.any(axis=0))})
