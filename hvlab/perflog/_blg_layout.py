@@ -175,14 +175,17 @@ def read_header(data: bytes, name: str) -> LogHeader:
 
 def relog_hint(name: str) -> str:
     import os
-    base = os.path.basename(name) or "log.blg"
+    base = os.path.basename(name) if not name.startswith("<") else ""
+    base = base or "log.blg"
     stem = base[:-4] if base.lower().endswith(".blg") else base
     return f"convert it on Windows with `relog {base} -f csv -o {stem}.csv` and read the CSV"
 
 
 def variant_message(name: str, head: bytes) -> str:
     """Why a file is not a binary log this reader decodes, and what to do."""
-    if head[:1] == b'"' or head.lstrip()[:5] in (b"(PDH-", b'"(PDH'):
+    if not head:
+        what = "an empty file"
+    elif head[:1] == b'"' or head.lstrip()[:5] in (b"(PDH-", b'"(PDH'):
         what = "a PDH-CSV/TSV text log with a .blg name"
     elif b"\0" not in head[:16] and head[:16].isascii():
         what = f"text ({head[:16]!r}), not a binary log"

@@ -97,7 +97,7 @@ class _Prepared:
 
         def arr(x, what, dtype=np.int64):
             a = np.asarray(x)
-            if a.ndim == 1 and not self.wildcard:
+            if a.ndim == 1 and len(a) == n:  # one value per sample (for every instance)
                 a = a[:, None]
             try:
                 return np.broadcast_to(a, shape).astype(dtype)
