@@ -201,6 +201,7 @@ def walk_events(data: bytes, buffer_size: int, damage: Damage):
     """(positions, sizes, class types, part numbers, part counts) of every full-header event
     in every buffer, in file order. Walks all buffers at once, one event per step."""
     u8 = np.frombuffer(data, dtype=np.uint8)
+    u16 = np.frombuffer(data, dtype="<u2", count=len(data) // 2)
     nbuf = len(data) // buffer_size
     damage.trailing_bytes = len(data) - nbuf * buffer_size
     if nbuf == 0:
@@ -222,12 +223,12 @@ def walk_events(data: bytes, buffer_size: int, damage: Damage):
         pos, end = pos[live], end[live]
         if not len(pos):
             break
-        size = u8[pos].astype(np.int64) | (u8[pos + 1].astype(np.int64) << 8)
+        # events start 8-aligned: their u16 sizes are whole items of a u16 view
+        half = pos >> 1
         htype = u8[pos + 2]
-        system = np.isin(htype, HEADER_TYPES_SYSTEM)
-        size = np.where(system, u8[pos + 4].astype(np.int64) | (u8[pos + 5].astype(np.int64)
-                                                               << 8), size)
-        full = np.isin(htype, HEADER_TYPES_FULL)
+        system = (htype == HEADER_TYPES_SYSTEM[0]) | (htype == HEADER_TYPES_SYSTEM[1])
+        full = (htype == HEADER_TYPES_FULL[0]) | (htype == HEADER_TYPES_FULL[1])
+        size = np.where(system, u16[half + 2], u16[half]).astype(np.int64)
         fill = (size == 0xFFFF) & (htype == 0xFF)
         ok = (system | full) & (size >= np.where(full, FULL_HEADER, SYSTEM_HEADER)) & \
             (pos + size <= end)
@@ -335,6 +336,28 @@ class Layout:
     multi_at: np.ndarray
     check: np.ndarray
     expect: np.ndarray
+    template: np.ndarray = None
+
+    def matches(self, u8: np.ndarray, bases: np.ndarray) -> np.ndarray:
+        """Which payloads starting at `bases` in `u8` have this layout (bool per base)."""
+        if not len(self.check):
+            return np.ones(len(bases), bool)
+        if len(bases) * len(self.check) <= 2_000_000:  # small: one gather for all
+            return (u8[bases[:, None] + self.check[None, :]] == self.expect).all(axis=1)
+        # large samples: compare 8 bytes at a time, the values masked out
+        words = self.length // 8
+        mask = np.zeros(self.length, np.uint8)
+        mask[self.check] = 0xFF
+        mask64 = mask[:words * 8].view(np.uint64)
+        want64 = self.template[:words * 8].view(np.uint64) & mask64
+        tail = self.check[self.check >= words * 8]
+        tail_want = self.template[tail]
+        out = np.empty(len(bases), bool)
+        for i, at in enumerate(bases.tolist()):
+            got = u8[at:at + words * 8].view(np.uint64)
+            out[i] = np.array_equal(got & mask64, want64) and \
+                bool((u8[at + tail] == tail_want).all())
+        return out
 
 
 def parse_sample(payload: bytes, counters: list[CounterDef]) -> Layout:
@@ -396,7 +419,7 @@ def parse_sample(payload: bytes, counters: list[CounterDef]) -> Layout:
     check_at = np.asarray(check, dtype=np.int64)
     return Layout(length=n, slots=slots, status_at=np.asarray(status_at, np.int64),
                   first_at=np.asarray(first_at, np.int64), multi_at=np.asarray(multi_at, np.int64),
-                  check=check_at, expect=arr[check_at].copy())
+                  check=check_at, expect=arr[check_at].copy(), template=arr.copy())
 
 
 def filetime_to_datetime64(ft: np.ndarray) -> np.ndarray:

@@ -198,7 +198,8 @@ def _wall_ticks(times) -> np.ndarray:
 
 def write_blg(path, times, counters: Sequence[RawCounter], *, timezone: str = "UTC",
               bias_min: int = 0, tzi: dict | None = None, host_os: str = "10.0.14393",
-              perf_freq: int = 10_000_000, buffer_size: int = 65536, log_file_mode: int = 0x1):
+              perf_freq: int = 10_000_000, buffer_size: int = 65536, log_file_mode: int = 0x1,
+              split_at: int | None = None):
     r"""Write a PerfMon binary log (.blg) of raw counter values.
 
     Parameters
@@ -226,6 +227,10 @@ def write_blg(path, times, counters: Sequence[RawCounter], *, timezone: str = "U
         ETW buffer size [bytes] (Windows: 64 KiB).
     log_file_mode : int
         The header's LogFileMode (1 = sequential; 2 = circular, which the reader refuses).
+    split_at : int, optional
+        Bytes of a sample record per event [bytes] (default: as many as one buffer holds);
+        a record longer than that is split over consecutive events, as Windows does with
+        large samples. Small odd values test a reader on values cut by a split.
 
     Returns
     -------
@@ -247,6 +252,8 @@ def write_blg(path, times, counters: Sequence[RawCounter], *, timezone: str = "U
 
     def parts_of(ctype, stamp, record):
         room = max_payload - L.PAYLOAD_PREFIX
+        if split_at is not None:
+            room = max(1, min(room, int(split_at)))
         chunks = [record[i:i + room] for i in range(0, len(record), room)] or [b""]
         return [_full_event(ctype, stamp, prefix_guid + struct.pack("<II", i + 1, len(chunks))
                             + c) for i, c in enumerate(chunks)]

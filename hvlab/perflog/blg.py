@@ -19,6 +19,7 @@ Windows' own reader.
 from __future__ import annotations
 
 import datetime as _dt
+import mmap
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ import pandas as pd
 
 from hvlab.perflog import _blg_layout as L
 from hvlab.perflog._blg_cook import (CALC_FIRST, CALC_NEGATIVE, CALC_NO_TIME, CALC_OK,
-                                     CALC_UNSUPPORTED, COUNTER_TYPES, cook, type_name)
+                                     CALC_UNSUPPORTED, COUNTER_TYPES, cook, formula,
+                                     type_name)
 from hvlab.perflog._blg_write import RawCounter, write_blg
 from hvlab.perflog._blg_zone import daylight_mask, wall_to_utc_offsets, zone_name
 from hvlab.perflog._cells import PerfLogError
@@ -64,11 +66,11 @@ class _Events:
     """The PDH events of a file: catalogue and sample payload locations, in file order."""
 
     catalogues: list            # (ordinal, payload bytes)
-    sample_pos: np.ndarray      # payload start in `data` (-1: joined from parts, see extra)
+    sample_pos: np.ndarray      # payload start in its source
     sample_len: np.ndarray
-    sample_ordinal: np.ndarray  # position among all PDH events (to pair with catalogues)
+    sample_src: np.ndarray      # 0: one event; else 1 + the id of its parts' lengths
     sample_time: np.ndarray     # event header time stamp (FILETIME, local wall clock)
-    extra: dict                 # sample index -> joined payload bytes
+    parts: dict                 # split sample -> physical (start, end) of each part's data
 
 
 def _events(data: bytes, header: L.LogHeader, damage: L.Damage) -> _Events:
@@ -82,47 +84,59 @@ def _events(data: bytes, header: L.LogHeader, damage: L.Damage) -> _Events:
         damage.note(f"{other} events that are not PDH catalogue or sample events were skipped")
     pos, size, types, part, parts = pos[pdh], size[pdh], types[pdh], part[pdh], parts[pdh]
     whole = (part == 1) & (parts == 1)
-    catalogues, extra = [], {}
-    spos, slen, sord, stime = [], [], [], []
     stamps = L.gather_i64(u8, pos + 16) if len(pos) else np.zeros(0, np.int64)
-    i, n = 0, len(pos)
-    while i < n:
-        if whole[i]:
-            j = i + 1
-            payload_at, length = int(pos[i]) + L.FULL_HEADER, int(size[i]) - L.FULL_HEADER
-            joined = None
+    is_cat = types == L.EVENT_CATALOGUE
+    # whole sample events (nearly all): in one step
+    one = np.flatnonzero(whole & ~is_cat)
+    ords = [one]
+    spos, slen = [pos[one] + L.FULL_HEADER], [size[one] - L.FULL_HEADER]
+    ssrc = [np.zeros(len(one), np.int64)]
+    cat_events = []  # (ordinal, payload)
+    for i in np.flatnonzero(whole & is_cat).tolist():
+        cat_events.append((i, bytes(data[pos[i] + L.FULL_HEADER:pos[i] + size[i]])))
+    # records split over consecutive events: parts 1..k of k (inferred, docs/blg.md)
+    split_at: dict = {}   # ordinal -> part ranges
+    shapes: dict = {}
+    rest = np.flatnonzero(~whole).tolist()
+    n, r = len(pos), 0
+    while r < len(rest):
+        i = rest[r]
+        k = int(parts[i])
+        j = i + k
+        ok = (part[i] == 1 and 1 < k <= 4096 and j <= n
+              and (part[i:j] == np.arange(1, k + 1)).all() and (parts[i:j] == k).all()
+              and (types[i:j] == types[i]).all())
+        if not ok:
+            damage.split_parts += 1
+            damage.note(f"event at byte {int(pos[i])}: part {int(part[i])} of "
+                        f"{int(parts[i])} without its other parts; skipped")
+            r += 1
+            continue
+        ranges = [(int(pos[i]) + L.FULL_HEADER, int(pos[i] + size[i]))]
+        ranges += [(int(pos[m]) + L.FULL_HEADER + L.PAYLOAD_PREFIX, int(pos[m] + size[m]))
+                   for m in range(i + 1, j)]
+        if is_cat[i]:
+            cat_events.append((i, b"".join(bytes(data[a:b]) for a, b in ranges)))
         else:
-            # a record split over consecutive events: parts 1..k of k (inferred, docs/blg.md)
-            k = int(parts[i])
-            j = i + k
-            ok = (part[i] == 1 and 1 < k <= 4096 and j <= n
-                  and (part[i:j] == np.arange(1, k + 1)).all() and (parts[i:j] == k).all()
-                  and (types[i:j] == types[i]).all())
-            if not ok:
-                damage.split_parts += 1
-                damage.note(f"event at byte {int(pos[i])}: part {int(part[i])} of "
-                            f"{int(parts[i])} without its other parts; skipped")
-                i += 1
-                continue
-            chunks = [bytes(data[pos[i] + L.FULL_HEADER:pos[i] + size[i]])]
-            chunks += [bytes(data[pos[m] + L.FULL_HEADER + L.PAYLOAD_PREFIX:pos[m] + size[m]])
-                       for m in range(i + 1, j)]
-            joined = b"".join(chunks)
-            payload_at, length = -1, len(joined)
-        if types[i] == L.EVENT_CATALOGUE:
-            payload = joined if joined is not None else bytes(
-                data[payload_at:payload_at + length])
-            catalogues.append((len(spos), payload))
-        else:
-            if joined is not None:
-                extra[len(spos)] = joined
-            spos.append(payload_at)
-            slen.append(length)
-            sord.append(i)
-            stime.append(int(stamps[i]))
-        i = j
-    return _Events(catalogues, np.asarray(spos, np.int64), np.asarray(slen, np.int64),
-                   np.asarray(sord, np.int64), np.asarray(stime, np.int64), extra)
+            split_at[i] = ranges
+        r += k
+    if split_at:
+        keys = list(split_at)
+        ords.append(np.array(keys, np.int64))
+        spos.append(np.full(len(keys), -1, np.int64))
+        slen.append(np.array([sum(b - a for a, b in split_at[o]) for o in keys], np.int64))
+        ssrc.append(np.array([1 + shapes.setdefault(tuple(b - a for a, b in split_at[o]),
+                                                    len(shapes)) for o in keys], np.int64))
+    order_all = np.concatenate(ords)
+    order = np.argsort(order_all, kind="stable")
+    ordinal = order_all[order]
+    index_of = {int(o): k for k, o in enumerate(ordinal.tolist())} if split_at else {}
+    catalogues = [(int(np.searchsorted(ordinal, o)), payload) for o, payload in
+                  sorted(cat_events, key=lambda c: c[0])]
+    # a split sample is read where its parts are (copying 100s of MB costs more than mapping)
+    return _Events(catalogues, np.concatenate(spos)[order], np.concatenate(slen)[order],
+                   np.concatenate(ssrc)[order], stamps[ordinal],
+                   {index_of[o]: ranges for o, ranges in split_at.items()})
 
 
 def _catalogues(events: _Events, name: str, damage: L.Damage):
@@ -145,6 +159,58 @@ def _catalogues(events: _Events, name: str, damage: L.Damage):
     return out
 
 
+class _Place:
+    """Split samples with parts of the same lengths: payload offset -> file position."""
+
+    def __init__(self, events: _Events, samples: np.ndarray):
+        self.starts = np.array([[a for a, _ in events.parts[int(s)]] for s in samples],
+                               np.int64)
+        lengths = [b - a for a, b in events.parts[int(samples[0])]]
+        self.cum = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+    def subset(self, keep: np.ndarray) -> "_Place":
+        other = object.__new__(_Place)
+        other.starts, other.cum = self.starts[keep], self.cum
+        return other
+
+    def positions(self, offsets: np.ndarray) -> np.ndarray:
+        part = np.searchsorted(self.cum, offsets, side="right") - 1
+        return self.starts[:, part] + (offsets - self.cum[part])[None, :]
+
+    def gather(self, u8: np.ndarray, offsets: np.ndarray, width: int) -> np.ndarray:
+        part = np.searchsorted(self.cum, offsets, side="right") - 1
+        whole = offsets + width <= self.cum[part + 1]
+        out = np.zeros((len(self.starts), len(offsets)), np.int64)
+        get = L.gather_i64 if width == 8 else L.gather_u32
+        if whole.any():
+            out[:, whole] = get(u8, self.positions(offsets[whole]))
+        if not whole.all():  # a value across the end of a part: byte by byte
+            acc = np.zeros((len(self.starts), int((~whole).sum())), np.uint64)
+            for b in range(width):
+                byte = u8[self.positions(offsets[~whole] + b)].astype(np.uint64)
+                acc |= byte << np.uint64(8 * b)
+            out[:, ~whole] = acc.view(np.int64) if width == 8 else acc.astype(np.int64)
+        return out
+
+    def matches(self, u8: np.ndarray, layout: L.Layout) -> np.ndarray:
+        """Which of these samples have `layout` (bool per sample)."""
+        mask = np.zeros(layout.length, np.uint8)
+        mask[layout.check] = 0xFF
+        want = layout.template & mask
+        out = np.ones(len(self.starts), bool)
+        for k in range(len(self.cum) - 1):
+            lo, hi = int(self.cum[k]), int(self.cum[k + 1])
+            m, w = mask[lo:hi], want[lo:hi]
+            words = (hi - lo) // 8
+            m64, w64 = m[:words * 8].view(np.uint64), w[:words * 8].view(np.uint64)
+            for i, at in enumerate(self.starts[:, k].tolist()):
+                if out[i]:
+                    seg = u8[at:at + hi - lo]
+                    out[i] = np.array_equal(seg[:words * 8].view(np.uint64) & m64, w64) and \
+                        np.array_equal(seg[words * 8:] & m[words * 8:], w[words * 8:])
+        return out
+
+
 @dataclass
 class _Group:
     """Samples that share one layout: their indices and where their values are."""
@@ -152,12 +218,19 @@ class _Group:
     catalogue: int
     layout: L.Layout
     samples: np.ndarray
+    place: _Place | None    # where the parts of split samples are; None: one event each
+
+    def gather(self, u8: np.ndarray, base: np.ndarray, offsets: np.ndarray, width: int):
+        """The `width`-byte values at payload `offsets` of every sample of the group."""
+        get = L.gather_i64 if width == 8 else L.gather_u32
+        if self.place is None:
+            return get(u8, base[:, None] + offsets[None, :])
+        return self.place.gather(u8, offsets, width)
 
 
 def _layouts(data: bytes, events: _Events, cats, damage: L.Damage) -> list[_Group]:
     """Group the samples by layout: per (catalogue, payload length), parse one sample, check
     every other against it in one numpy step, parse the first that differs, and so on."""
-    u8 = np.frombuffer(data, dtype=np.uint8)
     n = len(events.sample_pos)
     starts = np.array([c[0] for c in cats], np.int64)
     cat_of = np.searchsorted(starts, np.arange(n), side="right") - 1
@@ -167,38 +240,34 @@ def _layouts(data: bytes, events: _Events, cats, damage: L.Damage) -> list[_Grou
         damage.samples += int(before_catalogue.sum())
         damage.note(f"{int(before_catalogue.sum())} samples come before any readable counter "
                     "catalogue; skipped")
-    keys = np.where(before_catalogue, -1, cat_of) * (1 << 40) + events.sample_len
-    joined = np.isin(np.arange(n), list(events.extra)) if events.extra else np.zeros(n, bool)
+    keys = (np.where(before_catalogue, -1, cat_of) * (1 << 20) + events.sample_src) * \
+        (1 << 32) + events.sample_len
+    u8 = np.frombuffer(data, dtype=np.uint8)
     for key in np.unique(keys[~before_catalogue]):
-        todo = np.flatnonzero((keys == key) & ~joined)
-        ci = int(key >> 40)
+        todo = np.flatnonzero(keys == key)
+        ci, src = int(key >> 52), int(key >> 32) & ((1 << 20) - 1)
         defs = cats[ci][1]
         while len(todo):
             first = int(todo[0])
             at, length = int(events.sample_pos[first]), int(events.sample_len[first])
+            place = _Place(events, todo) if src else None
             try:
-                layout = L.parse_sample(bytes(data[at:at + length]), defs)
+                payload = u8[at:at + length].tobytes() if not src else b"".join(
+                    u8[a:b].tobytes() for a, b in events.parts[first])
+                layout = L.parse_sample(payload, defs)
             except (ValueError, UnicodeDecodeError) as exc:
                 damage.samples += 1
-                damage.note(f"sample at byte {at}: {exc}; skipped")
+                damage.note(f"sample {first + 1}"
+                            f"{' (split over events)' if src else f' at byte {at}'}: {exc}; "
+                            "skipped")
                 todo = todo[1:]
                 continue
-            base = events.sample_pos[todo]
-            same = (u8[base[:, None] + layout.check[None, :]] == layout.expect).all(axis=1) \
-                if len(layout.check) else np.ones(len(todo), bool)
+            same = layout.matches(u8, events.sample_pos[todo]) if not src else \
+                place.matches(u8, layout)
             same[0] = True
-            groups.append(_Group(ci, layout, todo[same]))
+            groups.append(_Group(ci, layout, todo[same],
+                                 place.subset(same) if src else None))
             todo = todo[~same]
-    for s, payload in events.extra.items():
-        if before_catalogue[s]:
-            continue
-        try:
-            layout = L.parse_sample(payload, cats[int(cat_of[s])][1])
-        except (ValueError, UnicodeDecodeError) as exc:
-            damage.samples += 1
-            damage.note(f"joined sample {s}: {exc}; skipped")
-            continue
-        groups.append(_Group(int(cat_of[s]), layout, np.array([s])))
     return groups
 
 
@@ -208,6 +277,7 @@ class _Column:
     cdef: L.CounterDef
     path: str
     order: tuple
+    frame_key: tuple            # (host, object, instance, counter)
 
 
 def read_blg(source, *, name: str | None = None, tz=None, dtype="float64",
@@ -240,8 +310,7 @@ def read_blg(source, *, name: str | None = None, tz=None, dtype="float64",
     else:
         path = os.fspath(source)
         name = name or str(path)
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = _map(path)
     header = L.read_header(data, name)
     if header.log_file_mode & L.FILE_MODE_CIRCULAR:
         raise PerfLogError(
@@ -275,11 +344,10 @@ def read_blg(source, *, name: str | None = None, tz=None, dtype="float64",
             file_counters[key] = (cdef, (ci, first_sample, slot_no))
     for key, (cdef, order) in file_counters.items():
         text = cdef.path(key[1]) if key[1] is not None else cdef.path()
-        if match is not None:
-            cp, _ = lenient_counter_path(text)
-            if not match(cp, text):
-                continue
-        columns[key] = _Column(key, cdef, text, order)
+        cp, _ = lenient_counter_path(text)
+        if match is not None and not match(cp, text):
+            continue
+        columns[key] = _Column(key, cdef, text, order, cp.key)
     if match is not None and not columns:
         shown = ", ".join(repr(cdef.path(k[1]) if k[1] else cdef.path())
                           for k, (cdef, _) in list(file_counters.items())[:5])
@@ -298,7 +366,7 @@ def read_blg(source, *, name: str | None = None, tz=None, dtype="float64",
     wall = L.filetime_to_datetime64(events.sample_time[keep])
     bias_at_start, zone_label, candidates, how = _zone(header.tzi, wall, warnings)
     if header_only:
-        keys = [lenient_counter_path(c.path)[0].key for c in ordered]
+        keys = [c.frame_key for c in ordered]
         return {"format": "blg", "version": None, "timezone": zone_label,
                 "bias_min": bias_at_start, "encoding": None, "paths": [c.path for c in ordered],
                 "keys": keys, "warnings": warnings}
@@ -310,6 +378,8 @@ def read_blg(source, *, name: str | None = None, tz=None, dtype="float64",
     second = np.zeros((nrow, ncol), np.int64)
     multi = np.ones((nrow, ncol), np.int64)
     u8 = np.frombuffer(data, dtype=np.uint8)
+    uses_multi = np.array([formula(c.cdef.counter_type) in ("multi", "multi_inv")
+                           for c in ordered], bool)
     for g in groups:
         defs = cats[g.catalogue][1]
         sel = [(k, col_of[(defs[ci].path(), inst)]) for k, (ci, inst) in
@@ -319,18 +389,14 @@ def read_blg(source, *, name: str | None = None, tz=None, dtype="float64",
         slots = np.array([k for k, _ in sel], np.int64)
         cols = np.array([c for _, c in sel], np.int64)
         rows = row_of[g.samples]
-        if len(g.samples) == 1 and int(g.samples[0]) in events.extra:
-            buf = np.frombuffer(events.extra[int(g.samples[0])], dtype=np.uint8)
-            base = np.zeros(1, np.int64)
-        else:
-            buf, base = u8, events.sample_pos[g.samples]
-        at = base[:, None]
-        ix = np.ix_(rows, cols)
+        base = events.sample_pos[g.samples]
+        ix = _block(rows, cols)
         present[ix] = True
-        status[ix] = L.gather_u32(buf, at + g.layout.status_at[slots][None, :])
-        first[ix] = L.gather_i64(buf, at + g.layout.first_at[slots][None, :])
-        second[ix] = L.gather_i64(buf, at + g.layout.first_at[slots][None, :] + 8)
-        multi[ix] = L.gather_u32(buf, at + g.layout.multi_at[slots][None, :])
+        status[ix] = g.gather(u8, base, g.layout.status_at[slots], 4)
+        first[ix] = g.gather(u8, base, g.layout.first_at[slots], 8)
+        second[ix] = g.gather(u8, base, g.layout.first_at[slots] + 8, 8)
+        if uses_multi[cols].any():  # MultiCount only enters the _MULTI_TIMER formulas
+            multi[ix] = g.gather(u8, base, g.layout.multi_at[slots], 4)
 
     failed = present & ((status & 0x80000000) != 0)
     valid = present & ~failed
@@ -361,7 +427,7 @@ def read_blg(source, *, name: str | None = None, tz=None, dtype="float64",
         index = localise(index, tz, zone_label, bias_at_start, name, warnings)
     else:
         index = _in_zone(index, header.tzi, bias_at_start, zone_label)
-    keys = [lenient_counter_path(c.path)[0].key for c in ordered]
+    keys = [c.frame_key for c in ordered]
     colidx, dups = unique_columns(keys, [c.path for c in ordered], warnings)
     frame = pd.DataFrame(values.astype(dtype, copy=False), index=index, columns=colidx,
                          copy=False)
@@ -396,6 +462,27 @@ def read_blg(source, *, name: str | None = None, tz=None, dtype="float64",
         "warnings": warnings, "source": name, "header_cell": None,
     }
     return frame, meta
+
+
+def _block(rows: np.ndarray, cols: np.ndarray):
+    """An index for arr[rows x cols]: slices when both are ascending runs (fast), else ix_."""
+    def run(x):
+        if len(x) and x[-1] - x[0] == len(x) - 1 and (np.diff(x) == 1).all():
+            return slice(int(x[0]), int(x[-1]) + 1)
+        return None
+    r, c = run(rows), run(cols)
+    if r is not None and c is not None:
+        return r, c
+    return np.ix_(rows, cols)
+
+
+def _map(path) -> bytes | mmap.mmap:
+    """The file's bytes, mapped (not copied) when it has any."""
+    with open(path, "rb") as fh:
+        try:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # empty, or a file that cannot be mapped
+            return fh.read()
 
 
 def _zone(tzi: dict, wall: np.ndarray, warnings: list):

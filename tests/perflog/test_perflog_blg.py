@@ -245,6 +245,16 @@ def test_a_sample_larger_than_a_buffer_is_split_and_joined(tmp_path):
                                np.broadcast_to(np.arange(1500) + 1.0, (N - 1, 1500)), rtol=1e-12)
 
 
+def test_values_cut_by_a_split_read_back(tmp_path):
+    pairs = _typed_counters()
+    ref, _ = hv.read_perflog(write_blg(tmp_path / "one.blg", TIMES, [c for c, _ in pairs]))
+    # 37-byte parts: many values straddle two events
+    df, meta = hv.read_perflog(write_blg(tmp_path / "cut.blg", TIMES, [c for c, _ in pairs],
+                                         split_at=37))
+    pd.testing.assert_frame_equal(df, ref)
+    assert meta["damaged_samples"] == 0
+
+
 def test_daylight_saving_rules_and_a_log_across_the_change(tmp_path):
     # W. Europe: daylight from the last Sunday in March 02:00 to the last in October 03:00
     tzi = {"bias": -60, "standard_name": "@tzres.dll,-322", "standard_bias": 0,
