@@ -246,7 +246,10 @@ def write_blg(path, times, counters: Sequence[RawCounter], *, timezone: str = "U
     zone = tzi or {"bias": int(bias_min), "standard_name": timezone,
                    "standard_date": (0,) * 8, "standard_bias": 0, "daylight_name": timezone,
                    "daylight_date": (0,) * 8, "daylight_bias": 0}
-    logger = uuid.uuid5(uuid.NAMESPACE_URL, f"hvlab-blg:{os.fspath(path)}:{n}")
+    # the same inputs give the same bytes: the logger's GUID and the file name in the header
+    # come from the file's name, not its folder
+    logfile = os.path.basename(os.fspath(path))
+    logger = uuid.uuid5(uuid.NAMESPACE_URL, f"hvlab-blg:{logfile}:{n}")
     prefix_guid = logger.bytes_le
     max_payload = buffer_size - L.BUFFER_HEADER - L.FULL_HEADER
 
@@ -284,7 +287,7 @@ def write_blg(path, times, counters: Sequence[RawCounter], *, timezone: str = "U
         start = stop
     buffers = _pack(events, buffer_size)
     first_buffer = _file_header(zone, host_os, perf_freq, buffer_size, log_file_mode,
-                                len(buffers) + 1, str(logger), os.fspath(path), ticks)
+                                len(buffers) + 1, str(logger), logfile, ticks)
     with open(path, "wb") as fh:
         fh.write(first_buffer)
         for b in buffers:

@@ -302,8 +302,39 @@ def read_blg(source, *, name: str | None = None, tz=None, dtype="float64",
     Returns
     -------
     (DataFrame, dict), or dict with `header_only`
-        See `read_perflog`; the metadata adds the BLG keys (os_version, bad_samples,
-        counter_types, ...).
+        The frame and the metadata of `read_perflog` (format "blg", encoding and version
+        None; rows * columns == numeric_cells + missing_cells + bad_cells), and:
+
+        ========================  ==========================================================
+        os_version                the logging host's Windows ("10.0.14393")
+        bad_samples               samples with a raw value whose PDH status is an error,
+                                  plus samples that could not be decoded: what Windows'
+                                  reader reports as errors
+        status_cells, statuses    values with an error status; {status name: count}
+        calc_errors               values the type's formula could not give (a counter that
+                                  went backwards, a clock that stood still): in bad_cells
+        damaged_samples           sample events that could not be decoded (not in the frame)
+        damaged_buffers           buffers with a broken header or event chain
+        skipped_events            events that are not PDH's catalogue or samples
+        damaged_catalogues        counter catalogues that could not be read
+        trailing_bytes            bytes after the last whole buffer
+        damage_examples           what was skipped, where (first ten)
+        counter_types             {path: "PERF_COUNTER_COUNTER", ...}
+        counter_info              per column: path, type, type_value, time_base [1/s],
+                                  default_scale
+        timezone_candidates       Windows zones matching the header's rules
+        timezone_source           "header" (names as text), "resource" (a known tzres.dll
+                                  reference), "rules" (matched by rules)
+        timezone_rules            the header's TIME_ZONE_INFORMATION
+        from the file header      pointer_size, log_file_name, logger_name, events_lost,
+                                  buffers_lost
+        ========================  ==========================================================
+
+    Raises
+    ------
+    PerfLogError
+        Not a binary log this reader decodes (pre-Vista, circular, text, no readable
+        catalogue): the message names the file and the relog command that converts it.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data, name = bytes(source), name or "<buffer>"
