@@ -21,21 +21,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_perflog import _VM_COUNTERS as VM_COUNTERS  # the same 17 counters
 
 ROUNDS = 3
 MIB = 2**20
 TARGET_MIB = 50
 QPC = 10_000_000
 STEP = 15  # [s]
-VM_COUNTERS = ["Transfer Pass: Number", "Transfer pass: Dirty Page Count",
-               "Transfer Pass: Is blackout", "Transfer pass: CPU Cap",
-               "TCP Transport: Bytes Sent/sec", "TCP Transport: Bytes Received/sec",
-               "TCP Transport: Bytes Pending Send", "Memory Walker: Uncompressed Bytes Sent",
-               "Memory Walker: Uncompressed Bytes Sent/sec", "Memory Walker: Bytes Read/sec",
-               "Compressor: Compressed Bytes Sent", "Compressor: Compressed Bytes Sent/sec",
-               "Compressor: Bytes to be Compressed", "SMB Transport: Bytes Sent",
-               "SMB Transport: Bytes Sent/sec", "Receiver: Bytes Written/sec",
-               "Receiver: Decompressed Bytes/sec"]
 FIVE = [r"\\HV01\Hyper-V VM Live Migration(vm0007:VM Live Migration)\Transfer Pass: Number",
         r"\\HV01\Hyper-V VM Live Migration(vm0023:VM Live Migration)\Memory Walker: Bytes "
         r"Read/sec",

@@ -324,10 +324,10 @@ def parse_catalogue(payload: bytes) -> list[CounterDef]:
 class Layout:
     """Where the values of one sample event's records are, relative to its payload.
 
-    ``slots``: one per value column, (counter index, instance name or None, offset of the
-    first value); status and multi count are at fixed distances from it (see `_slot_fields`).
-    ``check``: byte offsets that must equal ``expect`` in every event with this layout (record
-    headers, counts, name offsets and names)."""
+    ``slots``: one per value column, (counter index, instance name or None); ``status_at``,
+    ``first_at`` (SecondValue follows it) and ``multi_at`` their byte offsets in the payload.
+    ``check``: byte offsets that must equal ``expect`` in every payload with this layout
+    (record headers, counts, name offsets and names); ``template`` the whole first payload."""
 
     length: int
     slots: list
