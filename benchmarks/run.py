@@ -42,6 +42,7 @@ EXPECTED = {
     "perflog": "issue 4: read_perflog vs pandas.read_csv (C, pyarrow), memory, counters=",
     "widgets": "issue 5: each explorer's update callback (median, p95)",
     "sweep": "issue 6: 200 scenarios serially, 2 processes, Dask LocalCluster",
+    "blg": "issue 13: .blg (>= 50 MB) per sample vs the same samples from PDH-CSV",
 }
 REQUIRED_KEYS = ("group", "figure", "value", "unit")
 OPTIONAL_KEYS = ("anchor", "anchor_value", "target")

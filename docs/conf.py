@@ -82,7 +82,7 @@ html_static_path: list[str] = []
 
 # -- the notebooks, copied into the source tree -------------------------------------------------
 NOTEBOOK_GLOBS = ("*.ipynb", "exercises/*.ipynb", "solutions/*.ipynb")
-DATA_GLOBS = ("*.csv",)
+DATA_GLOBS = ("*.csv", "*.blg")
 
 
 def _sync(src_dir: Path, dst_dir: Path, patterns) -> set[Path]:
@@ -108,13 +108,14 @@ def _prune(dst_dir: Path, kept: set[Path], suffix: str) -> None:
 
 
 def copy_notebooks() -> None:
-    """notebooks/{*,exercises/*,solutions/*}.ipynb -> _generated/notebooks/ and data/*.csv ->
+    """notebooks/{*,exercises/*,solutions/*}.ipynb -> _generated/notebooks/ and data/*.csv, .blg ->
     _generated/data/, so that "../data/x.csv" (and "../../data/x.csv" from the exercise
     folders) resolve from the copies exactly as from the originals."""
     kept = _sync(ROOT / "notebooks", GENERATED / "notebooks", NOTEBOOK_GLOBS)
     _prune(GENERATED / "notebooks", kept, ".ipynb")
     kept = _sync(ROOT / "data", GENERATED / "data", DATA_GLOBS)
-    _prune(GENERATED / "data", kept, ".csv")
+    for suffix in (".csv", ".blg"):
+        _prune(GENERATED / "data", kept, suffix)
 
 
 copy_notebooks()

@@ -3,6 +3,9 @@
     hvlab log summary FILE                  hosts, objects, counters, time span, missing cells
     hvlab log migrations FILE               the migrations found in the log
     hvlab log convert FILE --to parquet     (or csv / tsv: a clean PDH-CSV/TSV 4.0 log)
+
+FILE is a PDH-CSV/TSV export, a typeperf capture, a Get-Counter Export-Csv file, or a PerfMon
+binary log (.blg): ``hvlab log convert DataCollector01.blg --to csv`` is relog without Windows.
 """
 from __future__ import annotations
 
@@ -17,12 +20,13 @@ def register(subparsers) -> None:
     log = subparsers.add_parser(
         "log", help="summarise, search and convert Windows performance logs",
         description="Read PDH-CSV/TSV exports (PerfMon, relog, typeperf, Export-Counter), "
-                    "typeperf console captures and Get-Counter Export-Csv files.")
+                    "typeperf console captures, Get-Counter Export-Csv files and PerfMon "
+                    "binary logs (.blg).")
     sub = log.add_subparsers(dest="log_command", metavar="ACTION")
     sub.required = True
 
     def common(p):
-        p.add_argument("file", help="the log (.csv, .tsv, .txt)")
+        p.add_argument("file", help="the log (.csv, .tsv, .txt, .blg)")
         p.add_argument("--encoding", default=None,
                        help="text encoding (default: detected, e.g. cp1252, cp1251, utf-16)")
         p.add_argument("--tz", default=None,
@@ -87,6 +91,11 @@ def summary_text(df, meta) -> str:
     lines.append(f"missing     {meta['missing_cells']} of {cells} cells ({pct:.1f}%)")
     if meta["bad_cells"]:
         lines.append(f"bad cells   {meta['bad_cells']} (read as missing)")
+    if meta.get("bad_samples"):
+        lines.append(f"bad samples {meta['bad_samples']} (a value with an error status, or "
+                     "not decodable)")
+    if meta.get("os_version"):
+        lines.append(f"logged on   Windows {meta['os_version']}")
     if meta.get("console_lines"):
         lines.append(f"console     {meta['console_lines']} non-data lines skipped")
     cols = df.columns
@@ -158,7 +167,7 @@ def _convert(args) -> int:
     else:
         from hvlab.perflog import write_perflog
 
-        enc = args.out_encoding or _out_encoding(meta["encoding"])
+        enc = args.out_encoding or _out_encoding(meta["encoding"], meta["paths"])
         write_perflog(df, out, fmt=args.to, encoding=enc,
                       timezone=meta["timezone"],
                       bias_min=meta["bias_min"] if args.tz is None else None)
@@ -166,9 +175,15 @@ def _convert(args) -> int:
     return 0
 
 
-def _out_encoding(enc: str) -> str:
+def _out_encoding(enc: str | None, paths=()) -> str:
     if enc == "ascii":
         return "cp1252"
+    if enc is None:  # a .blg (UTF-16 names): the ANSI code page Windows would use, if it fits
+        try:
+            "".join(paths).encode("cp1252")
+            return "cp1252"
+        except UnicodeEncodeError:
+            return "utf-8"
     if enc and enc.startswith("cp"):
         return enc
     return "utf-8"

@@ -2,8 +2,8 @@ r"""Read Windows performance-log exports into a wide DataFrame.
 
 Formats: PDH-CSV and PDH-TSV 4.0 (PerfMon data collector sets, relog, typeperf -o,
 Export-Counter), typeperf console captures (with their "Exiting, please wait..." lines), and
-Get-Counter samples saved with Export-Csv (long form, pivoted to the same wide shape). BLG
-(binary) logs have no open parser: convert them with ``relog file.blg -f csv -o file.csv``.
+Get-Counter samples saved with Export-Csv (long form, pivoted to the same wide shape), and
+PerfMon's binary logs (.blg, Windows Vista and later), decoded by `hvlab.perflog.blg`.
 
 How it stays fast on logs of hundreds of MB: the header line is read and parsed here, one
 numpy pass over the bytes finds lines, timestamps and delimiter counts, and the values go to
@@ -30,6 +30,7 @@ from hvlab.perflog._encoding import (CodepageGuess, certain, choose_codepage, lo
 from hvlab.perflog._longform import is_longform_header, read_longform
 from hvlab.perflog._scan import scan_body
 from hvlab.perflog._times import interval_s, time_index
+from hvlab.perflog.blg import looks_like_blg, read_blg
 from hvlab.perflog.paths import is_counter_path, lenient_counter_path, path_matcher
 
 __all__ = ["read_perflog", "PerfLogError", "PerfLogWarning"]
@@ -56,14 +57,10 @@ def _source(obj) -> tuple[_Src, bool]:
     """(_Src, given as text)."""
     if isinstance(obj, (str, os.PathLike)):
         path = os.fspath(obj)
-        if str(path).lower().endswith(".blg"):
-            raise PerfLogError(_blg_message(path))
         return _Src(str(path), path=path), False
     if hasattr(obj, "read"):
         name = getattr(obj, "name", None)
         name = name if isinstance(name, str) else "<buffer>"
-        if name.lower().endswith(".blg"):
-            raise PerfLogError(_blg_message(name))
         content = obj.read()
         if isinstance(content, str):
             return _Src(name, data=content.encode("utf-8", "surrogatepass")), True
@@ -75,11 +72,27 @@ def _source(obj) -> tuple[_Src, bool]:
                     f"{type(obj).__name__} {obj!r:.60}")
 
 
-def _blg_message(name: str) -> str:
-    stem = re.sub(r"\.blg$", "", os.path.basename(name), flags=re.I) or "log"
-    return (f"{name}: a .blg file is Windows' binary log format, which no open-source library "
-            f"reads. Convert it on Windows with `relog {os.path.basename(name)} -f csv -o "
-            f"{stem}.csv` and read the CSV.")
+def _binary_log(src: _Src, text_input: bool) -> bool:
+    """A PerfMon binary log: named .blg, or starting as one (an ETW trace file)."""
+    if text_input:
+        return False
+    if src.name.lower().endswith(".blg"):
+        return True
+    fh = src.open()
+    try:
+        return looks_like_blg(fh.read(256))
+    finally:
+        fh.close()
+
+
+def _read_binary(src: _Src, *, encoding, tz, dtype, errors, counters, header_only):
+    """`hvlab.perflog.blg.read_blg` on a file or buffer, with read_perflog's arguments."""
+    got = read_blg(src.path if src.path is not None else src.data, name=src.name, tz=tz,
+                   dtype=dtype, errors=errors, counters=counters, header_only=header_only)
+    if encoding is not None:
+        (got if header_only else got[1])["warnings"].append(
+            f"encoding={encoding!r} was ignored: a binary log's names are UTF-16")
+    return got
 
 
 def _check_args(encoding, tz, dtype, errors):
@@ -118,10 +131,13 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
     ----------
     path_or_buffer : str, os.PathLike or file object
         A PDH-CSV / PDH-TSV 4.0 file (PerfMon, relog, typeperf, Export-Counter), a typeperf
-        console capture, or Get-Counter samples saved with Export-Csv. A ``.blg`` file raises
-        a PerfLogError saying how to convert it (``relog file.blg -f csv -o file.csv``).
+        console capture, Get-Counter samples saved with Export-Csv, or a PerfMon binary log
+        (``.blg``, Windows Vista and later; see `hvlab.perflog.blg.read_blg`). A binary
+        variant that cannot be decoded (pre-Vista, circular) raises a PerfLogError naming the
+        relog command that converts it.
     encoding : str, optional
-        Text encoding. Default: a byte-order mark decides (UTF-8, UTF-16 LE/BE), else strict
+        Text encoding (ignored for a .blg, whose names are UTF-16). Default: a byte-order mark
+        decides (UTF-8, UTF-16 LE/BE), else strict
         UTF-8, else the Windows code page the evidence points to (cp1252, cp1251, cp932
         Shift-JIS, cp936 GBK, cp949, cp950 Big5, ...: valid byte sequences, the script and
         language of the decoded names, the header's time zone). When two pages stay
@@ -152,11 +168,14 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
         " [2]", " [3]", ... appended to the counter name (see ``duplicate_paths``).
     metadata : dict
         ========================  ==========================================================
-        format                    "pdh-csv", "pdh-tsv", "typeperf-console", "get-counter-csv"
+        format                    "pdh-csv", "pdh-tsv", "typeperf-console", "get-counter-csv",
+                                  "blg"
         version                   PDH version in the header ("4.0"), None for Get-Counter
+                                  and .blg
         timezone                  zone name from the header (None if absent or broken)
         bias_min                  header bias [min], UTC = local + bias (None if absent)
-        encoding                  the encoding used (e.g. "ascii", "utf-8", "cp1251")
+        encoding                  the encoding used (e.g. "ascii", "utf-8", "cp1251"; None
+                                  for a .blg)
         encoding_confidence       its share of the evidence, 0..1 (1.0 for a BOM, valid
                                   UTF-8, ASCII or encoding=)
         encoding_candidates       runners-up: dicts with encoding and confidence, best first
@@ -181,8 +200,14 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
         bad_times                 timestamps that could not be read (NaT)
         bad_examples              first bad cells: dicts with line, column, path, text
         warnings                  list of str: everything unusual that was tolerated
-        source, header_cell       file name; the first header cell as written
+        source, header_cell       file name; the first header cell as written (None: .blg)
         ========================  ==========================================================
+
+        A .blg adds: os_version (of the logging host, "10.0.14393"), bad_samples (samples
+        with a value whose PDH status is an error, plus samples that could not be decoded:
+        what Windows' reader reports as errors), counter_types ({path: "PERF_COUNTER_COUNTER",
+        ...}), counter_info, statuses, status_cells, calc_errors, the damage counts and
+        timezone_candidates / timezone_rules; `hvlab.perflog.blg.read_blg` lists them.
 
         Every cell is accounted for: rows * columns == numeric_cells + missing_cells +
         bad_cells.
@@ -221,6 +246,9 @@ def read_header(path_or_buffer, *, encoding: str | None = None, counters=None, *
 def _read(path_or_buffer, *, encoding, tz, dtype, errors, counters, header_only=False):
     dt = _check_args(encoding, tz, dtype, errors)
     src, text_input = _source(path_or_buffer)
+    if _binary_log(src, text_input):
+        return _read_binary(src, encoding=encoding, tz=tz, dtype=dt, errors=errors,
+                            counters=counters, header_only=header_only)
     warnings: list[str] = []
     fh = src.open()
     try:

@@ -26,7 +26,7 @@ SECOND_COLOUR = "#fd8d3c"
 
 def log_upload() -> widgets.FileUpload:
     """A FileUpload for one performance log (PDH-CSV/TSV or a Get-Counter export)."""
-    return widgets.FileUpload(accept=".csv,.tsv,.txt", multiple=False,
+    return widgets.FileUpload(accept=".csv,.tsv,.txt,.blg", multiple=False,
                               description="Upload a log")
 
 

@@ -331,7 +331,8 @@ def test_sample_logs_are_what_the_script_makes(tmp_path):
     make_samples = load_make_samples()
     made = make_samples.make(tmp_path)
     assert set(made) == {"sql01_live_1gbe_ws2012.csv", "sql02_storage_struggling_array.csv",
-                         "app02_shared_nothing_1gbps.csv", "hv01_drain_multihost.csv"}
+                         "app02_shared_nothing_1gbps.csv", "hv01_drain_multihost.csv",
+                         "sql01_live_1gbe_ws2012.blg"}
     for name in made:
         fresh, kept = (tmp_path / name).read_bytes(), (DATA / name).read_bytes()
         assert fresh == kept, f"data/{name} is stale: run `make data`"
