@@ -241,9 +241,7 @@ class _Context:
         first-fit placement [s]: the host-order heuristics sort by it."""
         out = {}
         for h in self.hosts:
-            cands = [x for x in self.hosts if x.name != h.name]
-            placed = place(self.vms_of[h.name], room_on(self.hosts, self.vms_of), cands,
-                           "first_fit")
+            placed = self.must_place(h.name, "first_fit")
             out[h.name] = sum(screen_phase(self.task(h.name, p, placed, self.settings,
                                                      "given"), self.screen_cache)
                               for p in ("drain", "return"))
@@ -272,12 +270,7 @@ class _Context:
                 placed = self._try_place(host, {host}, cand.policy, {})
                 next_must_wait = True
             if placed is None:
-                try:
-                    place(self.vms_of[host], room_on(self.hosts, self.vms_of),
-                          [h for h in self.hosts if h.name != host], cand.policy)
-                except PlacementError as exc:
-                    raise ClusterError(f"not enough memory to drain host {host!r}: {exc}; add "
-                                       "memory, lower reserve_gib, or move VMs") from None
+                placed = self.must_place(host, cand.policy)
             placements[host] = placed
             overlaps.append(overlap)
             for phase in ("drain", "return"):
@@ -292,6 +285,15 @@ class _Context:
                 options[(host, phase)] = list(dict.fromkeys(opts))
             prev = host
         return _Layout(cand, placements, overlaps, options)
+
+    def must_place(self, host: str, policy: str) -> dict:
+        """Place a host's VMs with every other VM at home, or say why they do not fit."""
+        try:
+            return place(self.vms_of[host], room_on(self.hosts, self.vms_of),
+                         [h for h in self.hosts if h.name != host], policy)
+        except PlacementError as exc:
+            raise ClusterError(f"not enough memory to drain host {host!r}: {exc}; add memory, "
+                               "lower reserve_gib, or move VMs") from None
 
     def _try_place(self, host, excluded, policy, away):
         cands = [h for h in self.hosts if h.name not in excluded]
