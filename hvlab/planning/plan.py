@@ -83,6 +83,8 @@ class MaintenancePlan:
         Time each host is down between its drain and its VMs' return [s].
     notes : tuple of str
         Plain-language remarks.
+    simulations : int
+        Phase simulations (`hvlab.drain_host` runs) the search made.
     """
 
     steps: pd.DataFrame
@@ -99,6 +101,7 @@ class MaintenancePlan:
     window_s: float | None = None
     patch_s: float = 0.0
     notes: tuple = field(default_factory=tuple)
+    simulations: int = 0
 
     @property
     def gain_s(self) -> float:

@@ -197,7 +197,7 @@ def plan_maintenance(hosts: Sequence[Host], vms: Sequence[VM],
         baseline={k: baseline[k] for k in ("steps", "phases", "host_memory")},
         host_order=layouts[best].candidate.order, capacity_gib=ctx.capacity_gib,
         search=search, method=method, window_s=window_s, patch_s=float(patch_s),
-        notes=tuple(notes))
+        notes=tuple(notes), simulations=len(tasks))
 
 
 class _Context:
