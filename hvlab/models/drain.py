@@ -180,7 +180,6 @@ class _ArrayKeys:
 
     def __init__(self, source: Storage, target: Storage, ends: dict):
         self._keys: dict = {}  # (role, Storage) -> key
-        self._role: dict = {}  # Storage -> (role, key): first role seen
         for role, default in (("source", source), ("target", target)):
             self._add(role, default)
         for src, tgt in ends.values():

@@ -30,15 +30,14 @@ def memory_over_time(steps: pd.DataFrame, home_gib: dict[str, float]) -> pd.Data
         from that instant on.
     """
     hosts = list(home_gib)
-    times = np.unique(np.concatenate([[0.0], steps["start_s"].to_numpy(float),
-                                      steps["end_s"].to_numpy(float)]))
-    delta = pd.DataFrame(0.0, index=pd.Index(times, name="time_s"), columns=hosts)
-    for col, sign, host_col in (("start_s", 1.0, "to_host"), ("end_s", -1.0, "from_host")):
-        add = steps.groupby([col, host_col])["memory_gib"].sum()
-        for (t, host), gib in add.items():
-            delta.loc[t, host] += sign * gib
-    out = delta.cumsum() + pd.Series(home_gib)
-    return out
+    arrive = steps.groupby(["start_s", "to_host"])["memory_gib"].sum()
+    leave = -steps.groupby(["end_s", "from_host"])["memory_gib"].sum()
+    for part in (arrive, leave):
+        part.index.names = ["time_s", "host"]
+    delta = pd.concat([arrive, leave]).groupby(level=[0, 1]).sum().unstack(fill_value=0.0)
+    times = np.unique(np.concatenate([[0.0], delta.index.to_numpy(float)]))
+    delta = delta.reindex(index=pd.Index(times, name="time_s"), columns=hosts, fill_value=0.0)
+    return delta.cumsum() + pd.Series(home_gib)
 
 
 @dataclass(frozen=True)

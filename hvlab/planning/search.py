@@ -55,7 +55,6 @@ and restart a 2012-era host; it adds the same `patch_s` per host to every plan, 
 seconds does not depend on it, only the gain in percent."""
 
 
-
 @dataclasses.dataclass(frozen=True)
 class _Candidate:
     """A plan to evaluate: host order, placement policy, whether drains may overlap the
