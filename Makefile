@@ -41,6 +41,7 @@ validate: $(STAMP)
 # sample performance logs in data/, made by the models (deterministic)
 data: $(STAMP)
 	$(PY) data/make_samples.py
+	$(PY) data/make_cluster.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

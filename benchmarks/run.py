@@ -43,6 +43,7 @@ EXPECTED = {
     "widgets": "issue 5: each explorer's update callback (median, p95)",
     "sweep": "issue 6: 200 scenarios serially, 2 processes, Dask LocalCluster",
     "blg": "issue 13: .blg (>= 50 MB) per sample vs the same samples from PDH-CSV",
+    "planning": "issue 12: plan 16 hosts / 400 VMs (<= 10 s), 64 hosts / 2,000 VMs (<= 60 s)",
 }
 REQUIRED_KEYS = ("group", "figure", "value", "unit")
 OPTIONAL_KEYS = ("anchor", "anchor_value", "target")

@@ -82,7 +82,7 @@ html_static_path: list[str] = []
 
 # -- the notebooks, copied into the source tree -------------------------------------------------
 NOTEBOOK_GLOBS = ("*.ipynb", "exercises/*.ipynb", "solutions/*.ipynb")
-DATA_GLOBS = ("*.csv", "*.blg")
+DATA_GLOBS = ("*.csv", "*.blg", "cluster/*.csv")
 
 
 def _sync(src_dir: Path, dst_dir: Path, patterns) -> set[Path]:

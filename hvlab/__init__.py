@@ -13,10 +13,12 @@ from hvlab import perflog
 from hvlab.perflog import (CounterPath, PerfLogError, parse_counter_path, read_perflog,
                            read_perflogs, write_perflog)
 from hvlab.perflog import find_migrations
-from hvlab.params import (PRESETS, VM, WS2008R2, WS2012, WS2012R2, Link, MigrationSettings,
-                          SmbShare, Storage, preset)
+from hvlab.params import (PRESETS, VM, WS2008R2, WS2012, WS2012R2, Host, Link,
+                          MigrationSettings, SmbShare, Storage, preset)
 from hvlab.results import DrainResult, MigrationResult
 from hvlab.sweeps import sweep, sweep_fields
+from hvlab import planning
+from hvlab.planning import MaintenancePlan, plan_maintenance, read_cluster
 
 __version__ = "0.1.0"
 
@@ -44,4 +46,5 @@ __all__ = [
     "DrainResult",
     "sweep", "sweep_fields",
     "find_migrations",
+    "Host", "read_cluster", "plan_maintenance", "MaintenancePlan", "planning",
 ]

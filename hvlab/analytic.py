@@ -46,7 +46,17 @@ def precopy_passes(vm: VM, link: Link, settings: MigrationSettings) -> dict:
         memory_rate_bytes_s, wire_bytes.
     """
     plan = transfer_plan(link, settings)
-    rate = plan.memory_rate_bytes_s
+    out = precopy_at_rate(vm, plan.memory_rate_bytes_s, settings)
+    out["wire_bytes"] /= plan.ratio
+    out["plan"] = plan
+    return out
+
+
+def precopy_at_rate(vm: VM, memory_rate_bytes_s: float, settings: MigrationSettings) -> dict:
+    """The closed-form pre-copy at a given memory transfer rate [bytes/s] (e.g. a share of a
+    link that several migrations use): the keys of `precopy_passes` but ``plan``, with
+    ``wire_bytes`` counted before compression [bytes]."""
+    rate = memory_rate_bytes_s
     m = float(vm.sent_memory_bytes)
     w = vm.working_set_bytes
     r = vm.dirty_rate_mib_s * MIB / rate
@@ -76,8 +86,7 @@ def precopy_passes(vm: VM, link: Link, settings: MigrationSettings) -> dict:
     blackout_s = (d_n + state) / rate + settings.handle_move_s + settings.resume_s
     return {"n_passes": n, "converged": converged, "live_s": live_s, "blackout_s": blackout_s,
             "final_dirty_bytes": d_n, "d1_bytes": d1, "ratio": r,
-            "memory_rate_bytes_s": rate, "wire_bytes": (m + resent + d_n + state) / plan.ratio,
-            "plan": plan}
+            "memory_rate_bytes_s": rate, "wire_bytes": m + resent + d_n + state}
 
 
 def precopy(vm: VM, link: Link, settings: MigrationSettings | None = None) -> MigrationResult:

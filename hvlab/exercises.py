@@ -203,6 +203,18 @@ def _drain_minutes(max_live: int):
     return hv.drain_host(vms, hv.Link(gbps=1), settings).total_s / 60
 
 
+_CLUSTER_FILES = "data/cluster/hosts.csv and data/cluster/vms.csv"
+
+
+@functools.lru_cache(maxsize=1)
+def _example_plan():
+    hv = _hv()
+    hosts, vms = hv.read_cluster(DATA_DIR / "cluster" / "hosts.csv",
+                                 DATA_DIR / "cluster" / "vms.csv")
+    return hv.plan_maintenance(hosts, vms, hv.WS2012R2, blackout_limit_s=2, patch_s=900,
+                               seed=0)
+
+
 def _log_network_gib():
     hv = _hv()
     path = DATA_DIR / "sql01_live_1gbe_ws2012.csv"
@@ -353,6 +365,32 @@ QUESTIONS: dict[str, Question] = {q.id: q for q in [
              "over the network?", "GiB", "number",
              ("hv.read_perflog, then hv.find_migrations: one row per migration.",
               "network_bytes is in bytes."), rel_tol=0.03, _solve=_log_network_gib),
+    Question("q16", "08 Planning a cluster's maintenance",
+             f"Plan the example cluster ({_CLUSTER_FILES}) with Windows Server 2012 R2 "
+             "settings (hv.WS2012R2), a blackout limit of 2 s for VMs without their own, each "
+             "host down 900 s for patching, seed 0. How many hours shorter than the default "
+             "policy (hosts in file order, each drained, patched and refilled before the "
+             "next, first host with room, the preset's transport and concurrency) is the "
+             "plan?", "h", "number",
+             ("hv.read_cluster, then hv.plan_maintenance(hosts, vms, hv.WS2012R2, "
+              "blackout_limit_s=2): the plan keeps the default policy's time beside its own.",
+              "baseline_total_s - total_s is in seconds."), rel_tol=0.03,
+             _solve=lambda: _example_plan().gain_s / 3600),
+    Question("q17", "08 Planning a cluster's maintenance",
+             "In the same plan (example cluster, hv.WS2012R2, 2 s limit for VMs without "
+             "their own, 900 s patching, seed 0), how many VMs are flagged: a predicted "
+             "blackout over their limit, or a move that does not converge?", "", "integer",
+             ("Each VM moves twice (out and back); its predicted blackout is the longer one.",
+              "MaintenancePlan.flags has one row per flagged VM."),
+             _solve=lambda: len(_example_plan().flags)),
+    Question("q18", "08 Planning a cluster's maintenance",
+             "In the same plan (example cluster, hv.WS2012R2, 2 s limit for VMs without "
+             "their own, 900 s patching, seed 0), which host is drained first? Answer with "
+             "its name.", "", "choice",
+             ("MaintenancePlan.host_order, or the first row of plan.phases.",
+              "The longest phases are on the hosts with the slowest migration network."),
+             choices=tuple(f"hv{i:02d}" for i in range(1, 17)),
+             _solve=lambda: _example_plan().host_order[0]),
 ]}
 
 

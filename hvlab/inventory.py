@@ -51,7 +51,8 @@ def _where(source: str, line: int, column: str | None = None) -> str:
     return f"{source} line {line}" + (f", column {column}" if column else "")
 
 
-def _number(text: str, source: str, line: int, column: str) -> float:
+def number_cell(text: str, source: str, line: int, column: str) -> float:
+    """A cell as a finite number >= 0; an `InventoryError` naming file, line and column."""
     try:
         value = float(text)
     except ValueError:
@@ -119,6 +120,35 @@ def read_inventory(path) -> list[VM]:
     >>> vms = hv.read_inventory("data/inventory.csv")  # doctest: +SKIP
     >>> hv.drain_host(vms, hv.Link(gbps=10)).summary()  # doctest: +SKIP
     """
+    source, rows = read_table(path, REQUIRED, OPTIONAL)
+    first_line: dict[str, int] = {}
+    return [vm_from_cells(cells, source, line, first_line) for line, cells in rows]
+
+
+def read_table(path, required, optional, *, what: str = "VMs") -> tuple[str, list]:
+    """Read a CSV table with a header row (see `read_inventory` for the rules: UTF-8, ``#``
+    comments, blank lines skipped, columns in any order, case-insensitive).
+
+    Parameters
+    ----------
+    path : str, os.PathLike or file-like
+        The CSV file or an open stream.
+    required, optional : sequence of str
+        The column names (lower case).
+    what : str
+        What the rows are, for the message about a table with a header but no rows.
+
+    Returns
+    -------
+    (str, list of (int, dict))
+        The file's name, and per data row its line number and {column: stripped cell}.
+
+    Raises
+    ------
+    InventoryError
+        Bytes that are not UTF-8, no header, unknown, repeated or missing columns, a row with
+        the wrong number of cells, a header but no rows; the message names file and line.
+    """
     if hasattr(path, "read"):
         source = getattr(path, "name", "<inventory>")
         try:
@@ -138,8 +168,7 @@ def read_inventory(path) -> list[VM]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = None
     header_line = 0
-    vms: list[VM] = []
-    first_line: dict[str, int] = {}
+    rows: list = []
     for row in reader:
         line = reader.line_num
         if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
@@ -147,49 +176,72 @@ def read_inventory(path) -> list[VM]:
         if header is None:
             header = [c.strip().lower() for c in row]
             header_line = line
-            _check_header(header, source, line)
+            _check_header(header, source, line, tuple(required), tuple(optional))
             continue
-        vms.append(_row_to_vm(row, header, source, line, first_line))
+        if len(row) != len(header):
+            raise InventoryError(f"{source} line {line}: {len(row)} cells but the header has "
+                                 f"{len(header)} columns ({', '.join(header)})")
+        rows.append((line, {col: cell.strip() for col, cell in zip(header, row)}))
     if header is None:
         raise InventoryError(f"{source}: no header row; the first line must name the columns "
-                             f"({', '.join(REQUIRED)}, ...)")
-    if not vms:
-        raise InventoryError(f"{source} line {header_line}: a header but no VMs")
-    return vms
+                             f"({', '.join(required)}, ...)")
+    if not rows:
+        raise InventoryError(f"{source} line {header_line}: a header but no {what}")
+    return source, rows
 
 
-def _check_header(header: list[str], source: str, line: int) -> None:
+def _check_header(header: list[str], source: str, line: int, required: tuple,
+                  optional: tuple) -> None:
     seen = set()
+    columns = required + optional
     for col in header:
         if col in seen:
             raise InventoryError(f"{_where(source, line, col)}: the column appears twice")
         seen.add(col)
-        if col not in COLUMNS:
+        if col not in columns:
             raise InventoryError(
                 f"{_where(source, line, col or '(empty)')}: unknown column; valid columns are "
-                f"{', '.join(COLUMNS)} (put remarks in # comment lines)")
-    missing = [c for c in REQUIRED if c not in seen]
+                f"{', '.join(columns)} (put remarks in # comment lines)")
+    missing = [c for c in required if c not in seen]
     if missing:
         raise InventoryError(f"{source} line {line}: missing column(s) {', '.join(missing)}; "
-                             f"an inventory needs {', '.join(REQUIRED)}")
+                             f"the file needs {', '.join(required)}")
 
 
-def _row_to_vm(row: list[str], header: list[str], source: str, line: int,
-               first_line: dict[str, int]) -> VM:
-    if len(row) != len(header):
-        raise InventoryError(f"{source} line {line}: {len(row)} cells but the header has "
-                             f"{len(header)} columns ({', '.join(header)})")
+def vm_from_cells(cells: dict, source: str, line: int, first_line: dict[str, int], *,
+                  may_be_empty: tuple = (), text_columns: tuple = _TEXT) -> VM:
+    """Build a `VM` from one row's {column: cell} (`read_table`), checking each cell.
+
+    Parameters
+    ----------
+    cells : dict
+        The row's cells by column (stripped).
+    source : str
+        The file's name, for messages.
+    line : int
+        The row's line number, for messages.
+    first_line : dict
+        {VM name: line} of the rows read so far (duplicate names are refused); updated.
+    may_be_empty : tuple of str
+        Required columns whose cell may be empty (it then takes the VM default).
+    text_columns : tuple of str
+        Columns kept as text (the others must be numbers >= 0); "storage" is lower-cased.
+
+    Raises
+    ------
+    InventoryError
+        Naming the file, the line and the column.
+    """
     values: dict = {}
-    for col, cell in zip(header, row):
-        cell = cell.strip()
+    for col, cell in cells.items():
         if not cell:
-            if col in REQUIRED:
+            if col in REQUIRED and col not in may_be_empty:
                 raise InventoryError(f"{_where(source, line, col)}: empty; {col} is required")
             continue  # optional: the VM default
-        if col in _TEXT:
-            values[col] = cell if col == "name" else cell.lower()
+        if col in text_columns:
+            values[col] = cell.lower() if col == "storage" else cell
         else:
-            values[col] = _number(cell, source, line, col)
+            values[col] = number_cell(cell, source, line, col)
     if values["storage"] not in STORAGE_KINDS:
         raise InventoryError(f"{_where(source, line, 'storage')}: unknown storage kind "
                              f"{values['storage']!r}; use one of {', '.join(STORAGE_KINDS)}")
@@ -207,4 +259,5 @@ def _row_to_vm(row: list[str], header: list[str], source: str, line: int,
     return vm
 
 
-__all__ = ["read_inventory", "InventoryError", "REQUIRED", "OPTIONAL", "COLUMNS"]
+__all__ = ["read_inventory", "read_table", "vm_from_cells", "number_cell", "InventoryError", "REQUIRED",
+           "OPTIONAL", "COLUMNS"]

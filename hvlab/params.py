@@ -135,6 +135,12 @@ class VM:
         Virtual hard disks attached (each is one open VHDX file) [disks].
     checkpoint_count : int
         Checkpoints (each adds one differencing AVHDX file per disk) [checkpoints].
+    host : str or None
+        The host the VM runs on now (cluster planning, `hvlab.plan_maintenance`). None: not
+        said (the single-host models do not need it).
+    blackout_limit_s : float or None
+        The longest blackout the VM's service may suffer in a migration [s] (cluster planning
+        flags a VM whose predicted blackout is longer). None: no limit of its own.
     """
 
     name: str = "vm1"
@@ -154,9 +160,14 @@ class VM:
     unsent_frac: float = 0.0
     disk_count: int = 1
     checkpoint_count: int = 0
+    host: str | None = None
+    blackout_limit_s: float | None = None
 
     def __post_init__(self):
         _check_str(self, "name")
+        if self.host is not None:
+            _check_str(self, "host")
+        _check_number(self, "blackout_limit_s", "s", minimum=0, strict=True, allow_none=True)
         _check_number(self, "memory_gib", "GiB", minimum=0, strict=True)
         _check_number(self, "assigned_memory_gib", "GiB", minimum=0, strict=True,
                       allow_none=True)
@@ -357,6 +368,57 @@ class SmbShare:
         if not isinstance(self.continuously_available, bool):
             raise TypeError(f"SmbShare.continuously_available must be True or False, got "
                             f"{self.continuously_available!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Host:
+    """A Hyper-V host of a cluster, for planning maintenance (`hvlab.plan_maintenance`).
+
+    Parameters
+    ----------
+    name : str
+        Host name, as the cluster shows it.
+    memory_gib : float
+        Physical memory [GiB].
+    cores : int
+        Logical processors [cores] (reported in the plan; the planner does not place by CPU).
+    link : Link
+        The host's live-migration network: what its migrations share, leaving when it is
+        drained and arriving when its VMs come back.
+    storage : Storage
+        The host's own disks, holding its "local" VMs (moved by Shared Nothing Live
+        Migration).
+    reserve_gib : float
+        Memory kept for the parent partition (the management OS) and never given to VMs
+        [GiB]. Default 8 GiB (assumption: Hyper-V sizes the root reserve itself and Microsoft
+        publishes no fixed figure; a larger reserve only makes fewer placements fit, it does
+        not change any migration's time).
+    """
+
+    name: str = "hv01"
+    memory_gib: float = 256.0
+    cores: int = 32
+    link: Link = field(default_factory=lambda: Link(gbps=10))
+    storage: Storage = field(default_factory=lambda: Storage(name="local"))
+    reserve_gib: float = 8.0
+
+    def __post_init__(self):
+        _check_str(self, "name")
+        _check_number(self, "memory_gib", "GiB", minimum=0, strict=True)
+        _check_number(self, "cores", "cores", minimum=1, integer=True)
+        _check_number(self, "reserve_gib", "GiB", minimum=0)
+        if self.reserve_gib >= self.memory_gib:
+            raise ValueError(f"Host.reserve_gib must be < memory_gib ({self.memory_gib:g} GiB), "
+                             f"got {self.reserve_gib!r}: nothing would be left for VMs")
+        if not isinstance(self.link, Link):
+            raise TypeError(f"Host.link must be a hvlab.Link, got {self.link!r}")
+        if not isinstance(self.storage, Storage):
+            raise TypeError(f"Host.storage must be a hvlab.Storage, got {self.storage!r}")
+
+    @property
+    def vm_memory_gib(self) -> float:
+        """Memory VMs may use: `memory_gib` less `reserve_gib` [GiB]."""
+        return self.memory_gib - self.reserve_gib
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,6 +4,8 @@
   guest latency where the result has it, and bytes sent per pre-copy pass.
 - `compare(results, labels)`: several results side by side (time, blackout, bytes).
 - `plot_drain(drain)`: a Gantt chart of a host drain over the link's rate.
+- `plot_maintenance_plan(plan)`: a rolling maintenance: per host its drain, patch and return,
+  the flagged VMs' moves, and each host's memory over time against its capacity.
 """
 from __future__ import annotations
 
@@ -275,3 +277,68 @@ def plot_drain(drain, ax=None):
     ax_rate.set_xlabel("time since the drain started [s]")
     ax.set_xlim(0, max(drain.total_s, 1e-9))
     return ax
+
+
+PLAN_COLOURS = {"drain": "#3182bd", "patch": "#bdbdbd", "return": "#31a354"}
+
+
+def plot_maintenance_plan(plan, fig=None):
+    """A rolling maintenance plan: a Gantt chart per host (drain, patch, return; the moves of
+    flagged VMs marked) and every host's memory in use over time, as a share of its memory
+    for VMs.
+
+    Parameters
+    ----------
+    plan : MaintenancePlan
+        What to draw.
+    fig : matplotlib.figure.Figure, optional
+        Draw into this figure (cleared first).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    hosts = list(plan.host_order)
+    if fig is None:
+        fig = plt.figure(figsize=(10, 3.5 + 0.28 * len(hosts)), layout="constrained")
+    else:
+        fig.clear()
+    ax, ax_mem = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2, 1]})
+    hours = 3600.0
+    row = {h: i for i, h in enumerate(hosts)}
+    phases = plan.phases
+    for r in phases.itertuples(index=False):
+        y = row[r.host]
+        ax.barh(y, (r.end_s - r.start_s) / hours, left=r.start_s / hours, height=0.6,
+                color=PLAN_COLOURS[r.phase], label=r.phase)
+    drains = phases[phases["phase"] == "drain"].set_index("host")
+    returns = phases[phases["phase"] == "return"].set_index("host")
+    for h in hosts:
+        a, b = drains.loc[h, "end_s"], returns.loc[h, "start_s"]
+        if b > a:
+            ax.barh(row[h], (b - a) / hours, left=a / hours, height=0.6,
+                    color=PLAN_COLOURS["patch"], label="down for patching")
+    flagged = set(plan.flags["vm"]) if len(plan.flags) else set()
+    if flagged:
+        moves = plan.steps[plan.steps["vm"].isin(flagged)]
+        ax.scatter(moves["end_s"] / hours, [row[h] for h in moves["drained_host"]],
+                   marker="|", s=120, color="#de2d26", zorder=3,
+                   label="flagged VM's blackout", lw=1.5)
+    ax.set_yticks(range(len(hosts)), hosts, fontsize=8)
+    ax.invert_yaxis()
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(f"rolling maintenance: {plan.total_s / hours:.2f} h (default policy "
+                 f"{plan.baseline_total_s / hours:.2f} h)", fontsize=11)
+    _dedupe_legend(ax, loc="upper right", fontsize=8, framealpha=0.9)
+    mem = plan.host_memory
+    t = mem.index.to_numpy(dtype=float) / hours
+    for h in hosts:
+        ax_mem.step(t, 100.0 * mem[h] / plan.capacity_gib[h], where="post", lw=0.9)
+    ax_mem.axhline(100.0, color="#a50f15", ls="--", lw=1)
+    ax_mem.annotate("memory for VMs (memory less reserve)", (0, 100), xytext=(2, -10),
+                    textcoords="offset points", fontsize=8, color="#a50f15")
+    ax_mem.set_ylabel("memory in use [%]")
+    ax_mem.set_ylim(0, 110)
+    ax_mem.grid(alpha=0.3)
+    ax_mem.set_xlabel("time since the maintenance started [h]")
+    return fig

@@ -320,10 +320,6 @@ def run_scenario(task: tuple) -> dict:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def _run_batch(tasks: list) -> list[dict]:
-    return [run_scenario(t) for t in tasks]
-
-
 def _batches(tasks: list, n_batches: int) -> list[list]:
     size = max(1, math.ceil(len(tasks) / max(1, n_batches)))
     return [tasks[i:i + size] for i in range(0, len(tasks), size)]
@@ -415,19 +411,7 @@ def sweep(model, grid, *, base: Mapping | None = None, seed: int = 0, n_jobs: in
     if client is not None or n_jobs != 1:
         func = _sendable(func)
     tasks = [(func, starts, paths, values, s, pass_seed) for values, s in zip(rows, seeds)]
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise ValueError(f"n_jobs must be a positive int or -1 (every core), got {n_jobs!r}")
-    if n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if client is not None and n_jobs != 1:
-        raise ValueError(f"give either n_jobs ({n_jobs}) or client, not both")
-
-    if client is not None:
-        results = _run_dask(client, tasks, progress)
-    elif n_jobs > 1 and len(tasks) > 1:
-        results = _run_processes(tasks, n_jobs, progress)
-    else:
-        results = _run_serial(tasks, progress)
+    results = map_tasks(run_scenario, tasks, n_jobs=n_jobs, client=client, progress=progress)
     frame = _frame(paths, rows, seeds, results)
     if key is not None:
         _CACHE[key] = frame.copy()
@@ -480,56 +464,79 @@ def _sendable(func: Callable) -> Callable:
     return func
 
 
-def _progress_bar(total: int, progress: bool):
+def _progress_bar(total: int, progress: bool, desc: str = "sweep", unit: str = "scenario"):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, disable=not progress, desc="sweep", unit="scenario")
+    return tqdm(total=total, disable=not progress, desc=desc, unit=unit)
 
 
-def _run_serial(tasks, progress):
+def _map_batch(func: Callable, items: list) -> list:
+    return [func(item) for item in items]
+
+
+def map_tasks(func: Callable, items: list, *, n_jobs: int = 1, client=None,
+              progress: bool = False, desc: str = "sweep", unit: str = "scenario") -> list:
+    """``[func(item) for item in items]`` on one core, on `n_jobs` worker processes or on a
+    Dask client's workers (batched: a few batches per worker, so that sending the work costs
+    little next to doing it), with a tqdm progress bar. Results keep the order of `items`.
+
+    `func` must be a module-level function and the items picklable when `n_jobs` > 1 or a
+    client is given. Used by `sweep` and by `hvlab.plan_maintenance`.
+    """
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"n_jobs must be a positive int or -1 (every core), got {n_jobs!r}")
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if client is not None and n_jobs != 1:
+        raise ValueError(f"give either n_jobs ({n_jobs}) or client, not both")
+    items = list(items)
+    if client is not None:
+        return _run_dask(client, func, items, progress, desc, unit)
+    if n_jobs > 1 and len(items) > 1:
+        return _run_processes(func, items, n_jobs, progress, desc, unit)
     out = []
-    with _progress_bar(len(tasks), progress) as bar:
-        for task in tasks:
-            out.append(run_scenario(task))
+    with _progress_bar(len(items), progress, desc, unit) as bar:
+        for item in items:
+            out.append(func(item))
             bar.update(1)
     return out
 
 
-def _run_processes(tasks, n_jobs, progress):
+def _run_processes(func, items, n_jobs, progress, desc, unit):
     from concurrent.futures import ProcessPoolExecutor
 
     try:
-        pickle.dumps(tasks[0])
+        pickle.dumps((func, items[0]))
     except Exception as exc:  # noqa: BLE001
         raise TypeError(f"cannot send this model to worker processes ({exc}); use a function "
                         "defined at module level, n_jobs=1, or a Dask client") from exc
-    workers = min(n_jobs, len(tasks))
-    batches = _batches(tasks, workers * 4)
+    workers = min(n_jobs, len(items))
+    batches = _batches(items, workers * 4)
     out = []
     # the pool forks its workers on the first submit, before the progress bar starts a thread
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_run_batch, b) for b in batches]
-        with _progress_bar(len(tasks), progress) as bar:
+        futures = [pool.submit(_map_batch, func, b) for b in batches]
+        with _progress_bar(len(items), progress, desc, unit) as bar:
             for fut, batch in zip(futures, batches):
                 out.extend(fut.result())
                 bar.update(len(batch))
     return out
 
 
-def _run_dask(client, tasks, progress):
+def _run_dask(client, func, items, progress, desc, unit):
     try:
         from distributed import as_completed
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise ImportError("sweep(client=...) needs Dask: pip install 'hvlab[dask]'") from exc
+        raise ImportError("a Dask client needs Dask: pip install 'hvlab[dask]'") from exc
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     except Exception:  # noqa: BLE001 - a client without scheduler info still runs
         n_workers = 1
-    batches = _batches(tasks, n_workers * 4)
-    futures = client.map(_run_batch, batches, pure=False)
+    batches = _batches(items, n_workers * 4)
+    futures = client.map(_map_batch, [func] * len(batches), batches, pure=False)
     index = {f.key: i for i, f in enumerate(futures)}
     parts: list = [None] * len(batches)
-    with _progress_bar(len(tasks), progress) as bar:
+    with _progress_bar(len(items), progress, desc, unit) as bar:
         for fut in as_completed(futures):
             i = index[fut.key]
             parts[i] = fut.result()
@@ -560,5 +567,5 @@ def _frame(paths, rows, seeds, results) -> pd.DataFrame:
 # the public name next to hv.sweep
 sweep_fields = valid_fields
 
-__all__ = ["sweep", "sweep_fields", "valid_fields", "scenarios", "scenario_seeds",
+__all__ = ["sweep", "sweep_fields", "map_tasks", "valid_fields", "scenarios", "scenario_seeds",
            "resolve_model", "clear_cache", "MODEL_NAMES"]

@@ -8,6 +8,7 @@ module                 commands
 `hvlab.cli.sweep`      ``hvlab sweep MODEL ...``
 `hvlab.cli.log`        ``hvlab log summary|migrations|convert``
 `hvlab.cli.storage`    ``hvlab storage``, ``hvlab shared-nothing``, ``hvlab drain``
+`hvlab.cli.plan`       ``hvlab plan HOSTS VMS``
 =====================  ==============================================================
 
 `hvlab.cli.options` holds the options the groups share (defaults read from `hvlab.params`),
@@ -17,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 
-from hvlab.cli import log, migrate, storage, sweep
+from hvlab.cli import log, migrate, plan, storage, sweep
 
 __all__ = ["main", "build_parser", "COMMAND_GROUPS"]
 
 # in the order `hvlab --help` lists their commands
-COMMAND_GROUPS = (migrate, sweep, log, storage)
+COMMAND_GROUPS = (migrate, sweep, log, storage, plan)
 
 
 class _Parser(argparse.ArgumentParser):

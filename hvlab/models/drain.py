@@ -32,7 +32,7 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,7 @@ from hvlab.sim.handles import check_open_files, handle_move_s, smb_live_result
 from hvlab.sim.precopy import memory_result, run_precopy
 from hvlab.sim.records import MigrationRecord
 from hvlab.sim.sharing import SharedResources, duplex
-from hvlab.sim.storage_copy import StorageMove, check_rate_cap, host_paths, path_resources
+from hvlab.sim.storage_copy import StorageMove, check_rate_cap
 from hvlab.validate import (check_feature_in_version, check_seed, check_type,
                             check_vm_for_version)
 
@@ -142,11 +142,82 @@ def _check_target_fits(queue: list[VM], target: Storage) -> None:
                     f"{target.capacity_gib:g}; choose a larger target or move fewer VMs")
 
 
+def _local_ends(queue: list[VM], source: Storage, target: Storage, sources,
+                targets) -> dict:
+    """{local VM name: (source array, target array)}, from the per-VM mappings or the
+    defaults; a VM's two arrays are never the same object (a copy onto itself is refused)."""
+    given = {}
+    for label, mapping in (("sources", sources), ("targets", targets)):
+        mapping = {} if mapping is None else mapping
+        if not isinstance(mapping, Mapping):
+            raise TypeError(f"{label} must be a mapping of VM name to hvlab.Storage, got "
+                            f"{type(mapping).__name__}")
+        local = {vm.name for vm in queue if vm.storage == "local"}
+        for name, storage in mapping.items():
+            if name not in local:
+                raise ValueError(f"{label}[{name!r}]: no local VM of that name in vms; only VMs "
+                                 "with storage='local' move their disks")
+            check_type(f"{label}[{name!r}]", storage, Storage)
+        given[label] = mapping
+    ends = {}
+    for vm in queue:
+        if vm.storage != "local":
+            continue
+        src = given["sources"].get(vm.name, source)
+        tgt = given["targets"].get(vm.name, target)
+        if src == tgt:
+            raise ValueError(f"VM {vm.name!r}: its source and target arrays are the same "
+                             f"({src.name!r}); a shared-nothing move needs two arrays")
+        ends[vm.name] = (src, tgt)
+    if not (sources or targets):  # the single-pair case keeps its own naming
+        ends = {name: (source, target) for name in ends}
+    return ends
+
+
+class _ArrayKeys:
+    """Resource keys of the drain's arrays and their host paths: "source" and "target" for
+    the defaults (as a single pair always had), "source2", "target2", ... for the others."""
+
+    def __init__(self, source: Storage, target: Storage, ends: dict):
+        self._keys: dict = {}  # (role, Storage) -> key
+        for role, default in (("source", source), ("target", target)):
+            self._add(role, default)
+        for src, tgt in ends.values():
+            self._add("source", src)
+            self._add("target", tgt)
+
+    def _add(self, role: str, storage: Storage) -> None:
+        if (role, storage) in self._keys:
+            return
+        n = sum(1 for r, _ in self._keys if r == role)
+        self._keys[(role, storage)] = role if n == 0 else f"{role}{n + 1}"
+
+    def keys(self) -> tuple:
+        return tuple(self._keys.values())
+
+    def items(self) -> list:
+        return [(key, storage) for (_, storage), key in self._keys.items()]
+
+    def of(self, role: str, storage: Storage) -> tuple[str, tuple]:
+        """(array key, host paths) of an array in a role ("source" or "target")."""
+        key = self._keys[(role, storage)]
+        return key, ((f"{key}_path",) if storage.host_link is not None else ())
+
+    def path_links(self) -> dict:
+        links: dict = {}
+        for key, storage in self.items():
+            if storage.host_link is not None:
+                links.update(duplex(f"{key}_path", storage.host_link.rate_bytes_s))
+        return links
+
+
 def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None = None, *,
                order: str = "given", seed: int = 0, source: Storage | None = None,
                target: Storage | None = None, share: SmbShare | None = None,
                open_files: int | None = None, same_network: bool | None = None,
-               copy_rate_cap_mib_s: float | None = None) -> DrainResult:
+               copy_rate_cap_mib_s: float | None = None,
+               sources: Mapping[str, Storage] | None = None,
+               targets: Mapping[str, Storage] | None = None) -> DrainResult:
     """Simulate moving every VM in `vms` off a host over `link`.
 
     Parameters
@@ -176,6 +247,11 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
         Default: ``share.link == link``.
     copy_rate_cap_mib_s : float, optional
         Throttle on each storage copy [MiB/s].
+    sources, targets : mapping of VM name to Storage, optional
+        Per local VM, the array it leaves or goes to, when it is not `source` or `target`: the
+        VMs of a drain go to several hosts, and the VMs coming back to a patched host come
+        from several (`hvlab.plan_maintenance`). Each distinct array is its own resource
+        (its own utilisation and host path); equal `Storage` values are one array.
 
     Returns
     -------
@@ -216,9 +292,13 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
     elif not isinstance(same_network, bool):
         raise TypeError(f"same_network must be True, False or None, got {same_network!r}")
     queue = order_vms(vms, order)
-    _check_target_fits(queue, target)
     if source == target:
         target = dataclasses.replace(target, name=f"{target.name} (destination)")
+    ends = _local_ends(queue, source, target, sources, targets)
+    for tgt in dict.fromkeys(t for _, t in ends.values()):
+        _check_target_fits([vm for vm in queue if ends.get(vm.name, (None, None))[1] == tgt],
+                           tgt)
+    arrays = _ArrayKeys(source, target, ends)
 
     plan = transfer_plan(link, settings)
     env = new_environment()
@@ -226,11 +306,9 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
     links = duplex("link", plan.link_capacity_bytes_s)
     if not same_network:
         links.update(duplex("share_link", share.link.rate_bytes_s))
-    links.update(path_resources(source, target))
-    src_path, tgt_path = host_paths(source, target)
-    pool = SharedResources(env, links, arrays=("source", "target", "share"),
-                           default="link.out")
-    for key, storage in (("source", source), ("target", target), ("share", share.storage)):
+    links.update(arrays.path_links())
+    pool = SharedResources(env, links, arrays=arrays.keys() + ("share",), default="link.out")
+    for key, storage in arrays.items() + [("share", share.storage)]:
         if storage.load_frac > 0:
             pool.add_stream(("load", key), 1.0, {key: storage.load_frac})
     live_slots = sim.Resource("live_migrations", capacity=settings.max_live_migrations,
@@ -254,11 +332,14 @@ def drain_host(vms: Sequence[VM], link: Link, settings: MigrationSettings | None
     for vm, rng in zip(queue, rngs):
         entry = DrainEntry(vm, MigrationRecord(), Dirtier(vm, settings.dirty_model, rng))
         if vm.storage == "local":
-            entry.move = StorageMove(pool, vm, source=source, target=target,
-                                     src_key="source", tgt_key="target",
+            src, tgt = ends[vm.name]
+            src_key, src_path = arrays.of("source", src)
+            tgt_key, tgt_path = arrays.of("target", tgt)
+            entry.move = StorageMove(pool, vm, source=src, target=tgt,
+                                     src_key=src_key, tgt_key=tgt_key,
                                      source_paths=src_path, target_paths=("link",) + tgt_path,
                                      before_paths=src_path, after_paths=tgt_path,
-                                     fabric_paths=("source_path", "target_path"),
+                                     fabric_paths=src_path + tgt_path,
                                      cap_bytes_s=cap,
                                      population=settings.copy_outstanding_ios,
                                      io_bytes=settings.copy_io_bytes)

@@ -17,19 +17,20 @@ from hvlab.widgets.drain import drain_explorer, drain_scenario, host_vms
 from hvlab.widgets.live import (LiveMigrationExplorer, QuickVsLiveExplorer, live_migration_explorer,
                                 live_scenario, quick_vs_live_explorer, quick_vs_live_scenario)
 from hvlab.widgets.perflog import log_upload, perflog_explorer, uploaded_log
+from hvlab.widgets.planning import planning_explorer, planning_scenario
 from hvlab.widgets.prediction import Prediction, predict
 from hvlab.widgets.storage import (shared_nothing_explorer, shared_nothing_scenario, smb_explorer,
                                    smb_scenario, storage_migration_explorer, storage_scenario)
 
 EXPLORERS = ("live_migration_explorer", "quick_vs_live_explorer", "smb_explorer",
              "storage_migration_explorer", "shared_nothing_explorer", "drain_explorer",
-             "perflog_explorer")
+             "perflog_explorer", "planning_explorer")
 
 __all__ = [
     "Explorer", "FigureView", "fmt_time", "fmt_bytes", "fmt_rate", "EXPLORERS",
     "live_migration_explorer", "quick_vs_live_explorer", "smb_explorer",
     "storage_migration_explorer", "shared_nothing_explorer", "drain_explorer",
-    "perflog_explorer", "log_upload", "uploaded_log",
+    "perflog_explorer", "log_upload", "uploaded_log", "planning_explorer", "planning_scenario",
     "live_scenario", "quick_vs_live_scenario", "smb_scenario", "storage_scenario",
     "shared_nothing_scenario", "drain_scenario", "host_vms",
     "LiveMigrationExplorer", "QuickVsLiveExplorer", "predict", "Prediction",

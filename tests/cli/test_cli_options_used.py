@@ -112,6 +112,18 @@ _LOG_READ = {
 }
 
 USES: dict[tuple[str, ...], dict[str, str]] = {
+    ("plan",): {
+        "--preset": "plan_maintenance(settings=...): version, transports, default concurrency",
+        "--blackout-limit": "plan_maintenance(blackout_limit_s=...): flags, phase choice",
+        "--window-s": "plan_maintenance(window_s=...): fits_window, the Quick Migration fix",
+        "--patch-s": "plan_maintenance(patch_s=...): each host's time down",
+        "--perflogs": "read_cluster(perflogs=...): empty dirty rates estimated",
+        "--jobs": "plan_maintenance(n_jobs=...)",
+        "--seed": "plan_maintenance(seed=...): every phase simulation",
+        "--report": "the command writes MaintenancePlan.to_html",
+        "--steps": "the command writes MaintenancePlan.steps",
+        "--no-progress": "plan_maintenance(progress=False)",
+    },
     ("live",): {
         "--name": "memory_result: vm.name names the flow and the result",
         **_PRECOPY_VM,

@@ -17,7 +17,7 @@ LESSONS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 REQUIRED = ["00-start-here", "01-live-migration", "02-quick-vs-live-migration",
             "03-smb3-storage-and-smb-live-migration", "04-storage-live-migration",
             "05-shared-nothing-live-migration", "06-planned-maintenance",
-            "07-analysing-perf-logs"]
+            "07-analysing-perf-logs", "08-planning-maintenance"]
 MAX_CODE_LINES = 14  # "no logic longer than a few lines": longer code belongs in hvlab
 IMPORT = re.compile(r"^\s*(import\s|from\s+\S+\s+import\s)", re.M)
 LINK = re.compile(r"\]\(([^)#\s]+\.ipynb)(#[^)]*)?\)")
@@ -99,7 +99,7 @@ def test_every_explorer_is_exercised_by_nbmake(path):
                 f"{path.name} cell {i} shows an explorer without a post_cell_execute check")
 
 
-PREDICTING = [p for p in LESSONS if p.name[:2] in ("01", "02", "03", "04", "05", "06")]
+PREDICTING = [p for p in LESSONS if p.name[:2] in ("01", "02", "03", "04", "05", "06", "08")]
 
 
 @pytest.mark.parametrize("path", PREDICTING, ids=_ids(PREDICTING))

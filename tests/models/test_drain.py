@@ -4,6 +4,7 @@ import dataclasses
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings as hyp_settings, strategies as st
 
@@ -277,3 +278,41 @@ def test_cli_drain_errors(capsys, tmp_path):
         main(["drain", str(bad)])
     assert info.value.code == 2
     assert "line 2, column memory_gib" in capsys.readouterr().err
+
+
+# ---- per-VM arrays (a drain to several hosts, a return from several: docs/planning.md) ------
+def _two_local_vms():
+    return [hv.VM(name=f"l{i}", memory_gib=2, disk_gib=20, storage="local") for i in range(2)]
+
+
+def test_per_vm_targets_equal_to_the_default_change_nothing():
+    vms = _two_local_vms()
+    target = hv.Storage(name="t")
+    plain = hv.drain_host(vms, hv.Link(gbps=10), hv.WS2012, target=target)
+    mapped = hv.drain_host(vms, hv.Link(gbps=10), hv.WS2012, target=target,
+                           targets={"l0": target, "l1": target})
+    pd.testing.assert_frame_equal(plain.migrations, mapped.migrations)
+
+
+def test_separate_slow_targets_halve_the_copy():
+    # the target arrays' writes are the bottleneck (50 MiB/s against a fast source and link):
+    # two copies on one array share it, on two arrays each has its own
+    vms = _two_local_vms()
+    fast = hv.Storage(name="src", read_mib_s=5000, write_mib_s=5000, iops=1e6)
+    slow = [hv.Storage(name=f"t{i}", read_mib_s=5000, write_mib_s=50, iops=1e6)
+            for i in range(2)]
+    one = hv.drain_host(vms, hv.Link(gbps=10), hv.WS2012, source=fast, target=slow[0])
+    two = hv.drain_host(vms, hv.Link(gbps=10), hv.WS2012, source=fast,
+                        targets={"l0": slow[0], "l1": slow[1]})
+    assert one.total_s / two.total_s > 1.7
+    # and each copy on its own array takes the disk at 50 MiB/s (20 GiB / 50 MiB/s = 410 s)
+    assert two.total_s == pytest.approx(20 * 1024 / 50, rel=0.05)
+
+
+def test_per_vm_arrays_are_checked():
+    vms = _two_local_vms()
+    with pytest.raises(ValueError, match=r"targets\['x'\]: no local VM of that name"):
+        hv.drain_host(vms, hv.Link(), hv.WS2012, targets={"x": hv.Storage()})
+    same = hv.Storage(name="s")
+    with pytest.raises(ValueError, match="source and target arrays are the same"):
+        hv.drain_host(vms, hv.Link(), hv.WS2012, sources={"l0": same}, targets={"l0": same})

@@ -77,6 +77,17 @@ def right():
         answers["q14"] = 1 if one.total_s < two.total_s else 2
     log, _ = hv.read_perflog(ex.DATA_DIR / "sql01_live_1gbe_ws2012.csv")
     answers["q15"] = float(hv.find_migrations(log)["network_bytes"].sum()) / GIB
+    # q16-q18: the planner call a student makes; the flag count and the first host read from
+    # the moves themselves, not from the plan's own flags
+    hosts, vms = hv.read_cluster(ex.DATA_DIR / "cluster" / "hosts.csv",
+                                 ex.DATA_DIR / "cluster" / "vms.csv")
+    plan = hv.plan_maintenance(hosts, vms, hv.WS2012R2, blackout_limit_s=2, patch_s=900)
+    steps = plan.steps
+    worst = steps.groupby("vm").agg(down=("downtime_s", "max"), ok=("converged", "all"))
+    limit = {vm.name: vm.blackout_limit_s or 2.0 for vm in vms}
+    answers["q16"] = (plan.baseline_total_s - plan.total_s) / 3600
+    answers["q17"] = int(sum(r.down > limit[n] or not r.ok for n, r in worst.iterrows()))
+    answers["q18"] = steps.sort_values("start_s").iloc[0].drained_host
     return answers
 
 
