@@ -52,6 +52,7 @@ class _Src:
         return fh
 
 
+
 def _source(obj) -> tuple[_Src, bool]:
     """(_Src, given as text)."""
     if isinstance(obj, (str, os.PathLike)):
@@ -372,13 +373,7 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     extract = parse if _values.PARSER in ("auto", "extract") and parse and (
         _values.PARSER == "extract" or (counters is not None and len(parse) <= _EXTRACT_MAX
                                         and len(parse) * 8 <= ncols - 1)) else None
-    fh = src.open(body_offset)
-    try:
-        scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim, ncols=ncols,
-                         extract=extract, dtype=dtype, errors=errors,
-                         check_lines=extract is None and len(parse) < ncols - 1)
-    finally:
-        fh.close()
+    scan = _scan(src, body_offset, header_no, bdelim, ncols, extract, parse, dtype, errors)
     console = bool(scan.other_lines)
     if not decode_as:
         guess = _final_encoding(enc, guess, header, scan, console)
@@ -395,14 +390,8 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
                 if ncols2 != ncols or parse2 != parse:
                     ncols, sel, parse = ncols2, sel2, parse2
                     extract = parse if extract is not None and parse else None
-                    fh = src.open(body_offset)
-                    try:
-                        scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim,
-                                         ncols=ncols, extract=extract, dtype=dtype,
-                                         errors=errors,
-                                         check_lines=extract is None and len(parse) < ncols - 1)
-                    finally:
-                        fh.close()
+                    scan = _scan(src, body_offset, header_no, bdelim, ncols, extract, parse,
+                                 dtype, errors)
     reported = reported or enc
     text_enc = "utf-8" if enc == "ascii" else enc
 
@@ -454,6 +443,18 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     meta.update(guess.as_meta())
     meta["_encoding_note"] = guess.note
     return df, meta
+
+
+def _scan(src, body_offset, header_no, bdelim, ncols, extract, parse, dtype, errors):
+    """The body scan: cutting out the `extract` cells, or noting the lines' layout for the
+    value pass (every quote checked when not every field is parsed)."""
+    fh = src.open(body_offset)
+    try:
+        return scan_body(fh, first_line_no=header_no + 1, delim=bdelim, ncols=ncols,
+                         extract=extract, dtype=dtype, errors=errors, layout=extract is None,
+                         quoting=len(parse) < ncols - 1)
+    finally:
+        fh.close()
 
 
 def parse_header_cell(cell: str, warnings: list) -> tuple:
