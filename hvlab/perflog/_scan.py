@@ -87,6 +87,7 @@ class Tally:
     long_examples: list = field(default_factory=list)   # (line, fields)
     cut_line: int | None = None  # a last line cut off inside its last field
     bad_cols: dict = field(default_factory=dict)         # column (1-based) -> bad cells
+    absent_cols: dict = field(default_factory=dict)      # column (1-based) -> absent cells
 
     def note_bad(self, line_no: int, column: int, text: str):
         self.bad += 1
@@ -124,6 +125,7 @@ class Tally:
                 out[j] = math.nan
                 self.missing += 1
                 self.absent += 1
+                self.absent_cols[c + 1] = self.absent_cols.get(c + 1, 0) + 1
 
     @property
     def must_stop(self) -> bool:

@@ -137,6 +137,8 @@ class _Runs:
         if absent:
             block[:, present:] = np.nan
             tally.absent += rows * absent
+            for c in self.sel[present:].tolist():
+                tally.absent_cols[c + 1] = tally.absent_cols.get(c + 1, 0) + rows
             tally.short_lines += rows
             tally.short_by_one += rows if nf == self.ncols - 1 else 0
             room = KEEP_EXAMPLES - len(tally.short_examples)

@@ -20,12 +20,12 @@ from hvlab.perflog.vocabulary import LEVELS
 
 __all__ = ["read_perflogs", "expand_paths"]
 
-_LOG_SUFFIXES = (".csv", ".tsv")
+_LOG_SUFFIXES = (".csv", ".tsv", ".parquet")
 
 
 def expand_paths(paths_or_glob) -> list[str]:
     """The files `paths_or_glob` names, sorted: a glob pattern (``**`` recurses), a folder
-    (every .csv/.tsv below it), a file, or a list of any of these."""
+    (every .csv/.tsv/.parquet below it), a file, or a list of any of these."""
     if isinstance(paths_or_glob, (str, os.PathLike)):
         items = [paths_or_glob]
     else:
@@ -49,7 +49,7 @@ def expand_paths(paths_or_glob) -> list[str]:
             found = sorted(str(p) for p in Path(text).rglob("*")
                            if p.is_file() and p.suffix.lower() in _LOG_SUFFIXES)
             if not found:
-                raise FileNotFoundError(f"folder {text!r} holds no .csv or .tsv logs")
+                raise FileNotFoundError(f"folder {text!r} holds no .csv, .tsv or .parquet logs")
             files.extend(found)
         else:
             if not os.path.exists(text):
@@ -95,8 +95,9 @@ def read_perflogs(paths_or_glob, *, engine: str = "pandas", **read_kwargs):
     Parameters
     ----------
     paths_or_glob : str, os.PathLike or list
-        A glob (``"logs/**/DataCollector*.csv"``), a folder (every .csv/.tsv below it, e.g. a
-        PerfMon output tree ``HV01_20260102-000001/DataCollector01.csv``), files, or a list.
+        A glob (``"logs/**/DataCollector*.csv"``), a folder (every .csv/.tsv/.parquet below it,
+        e.g. a PerfMon output tree ``HV01_20260102-000001/DataCollector01.csv``), files, or a
+        list. A .parquet file is a copy saved by `convert_to_parquet`.
     engine : {"pandas", "dask"}
         "pandas" reads every file now; "dask" returns a lazy Dask DataFrame with one
         partition per file (needs ``pip install hvlab[dask]``).

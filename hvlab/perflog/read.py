@@ -30,9 +30,10 @@ from hvlab.perflog._encoding import (CodepageGuess, certain, choose_codepage, lo
 from hvlab.perflog._longform import is_longform_header, read_longform
 from hvlab.perflog._scan import scan_body
 from hvlab.perflog._times import interval_s, time_index
+from hvlab.perflog.parquet import is_parquet, read_parquet, read_parquet_header, write_parquet
 from hvlab.perflog.paths import is_counter_path, lenient_counter_path, path_matcher
 
-__all__ = ["read_perflog", "PerfLogError", "PerfLogWarning"]
+__all__ = ["read_perflog", "convert_to_parquet", "PerfLogError", "PerfLogWarning"]
 
 _HEADER_CELL = re.compile(
     r"\s*\(PDH-(CSV|TSV)\s+([0-9.]+)\)\s*(?:\((.*)\)\s*\(\s*([+-]?\d+)\s*\))?\s*", re.S)
@@ -201,6 +202,19 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
     df, meta = _read(path_or_buffer, encoding=encoding, tz=tz, dtype=dtype, errors=errors,
                      counters=counters)
     _warn_encoding(meta.pop("_encoding_note", ""))
+    meta.pop("_column_cells", None)
+    return df, meta
+
+
+def convert_to_parquet(path_or_buffer, out, **read_kwargs) -> tuple[pd.DataFrame, dict]:
+    """Read a log (as `read_perflog`, with `read_kwargs`) and save it as Parquet in `out`,
+    so that ``read_perflog(out)`` returns the same frame and metadata in a fraction of the
+    time. Returns what `read_perflog` returned."""
+    df, meta = _read(path_or_buffer, **{"encoding": None, "tz": None, "dtype": "float64",
+                                        "errors": "raise", "counters": None, **read_kwargs})
+    _warn_encoding(meta.pop("_encoding_note", ""))
+    write_parquet(df, meta, out)
+    meta.pop("_column_cells", None)
     return df, meta
 
 
@@ -221,6 +235,9 @@ def read_header(path_or_buffer, *, encoding: str | None = None, counters=None, *
 
 def _read(path_or_buffer, *, encoding, tz, dtype, errors, counters, header_only=False):
     dt = _check_args(encoding, tz, dtype, errors)
+    if is_parquet(path_or_buffer):  # a copy saved by convert_to_parquet
+        return (read_parquet_header(path_or_buffer) if header_only else
+                read_parquet(path_or_buffer, tz=tz, dtype=dt, counters=counters))
     src, text_input = _source(path_or_buffer)
     warnings: list[str] = []
     fh = src.open()
@@ -442,6 +459,11 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     meta["description"] = description
     meta.update(guess.as_meta())
     meta["_encoding_note"] = guess.note
+    # per column of df: bad and absent cells (what the Parquet copy needs to count the cells
+    # of a counters= selection)
+    meta["_column_cells"] = {
+        kind: {j: int(got[c + 1]) for j, c in enumerate(sel) if got.get(c + 1)}
+        for kind, got in (("bad", tally.bad_cols), ("absent", tally.absent_cols))}
     return df, meta
 
 
@@ -528,6 +550,7 @@ def _split_description(values, tally, sel, parse, desc, cells, n, warnings):
         # every short line lacked it (it is the last field)
         tally.missing -= n
         tally.absent -= tally.short_lines
+        tally.absent_cols.pop(desc + 1, None)
         tally.short_lines -= tally.short_by_one
         tally.short_examples = [(no, nf) for no, nf in tally.short_examples
                                 if nf < len(cells) - 1]
