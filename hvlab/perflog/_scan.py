@@ -405,7 +405,8 @@ def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes):
         e_ok = ends[ok]
         tail = (after == e_ok) | (arr[np.minimum(after, n - 1)] == delim[0])
         block = arr[(s_ok + 1)[:, None] + np.arange(w)]
-        clean = ~(block == _QUOTE).any(axis=1) & (block < 128).all(axis=1)
+        clean = (~((block == _QUOTE) | (block == delim[0])).any(axis=1)
+                 & (block < 128).all(axis=1))
         g = close & tail & clean & (arr[s_ok] == _QUOTE)
         good[np.flatnonzero(ok)[g]] = True
         if g.any():
@@ -416,9 +417,10 @@ def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes):
         line = chunk[starts[i]:ends[i]]
         first = first_field(line, delim)
         out[i] = first.decode("latin-1")
+        # (a delimiter inside a quoted timestamp would make the delimiter count wrong)
         if line[:1] == b'"':
             plain[i] = line[1 + len(first):2 + len(first) + len(delim)] in (
-                b'"', b'"' + delim) and b'"' not in first
+                b'"', b'"' + delim) and b'"' not in first and delim not in first
         else:
             plain[i] = b'"' not in first
     return out, plain

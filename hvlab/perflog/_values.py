@@ -143,7 +143,7 @@ class _Runs:
             tally.short_by_one += rows if nf == self.ncols - 1 else 0
             room = KEEP_EXAMPLES - len(tally.short_examples)
             if room > 0:
-                tally.short_examples += [(int(no), nf) for no in self.line_nos[a:a + room]]
+                tally.short_examples += [(int(no), nf) for no in self.line_nos[a:min(b, a + room)]]
         missing = nulls + rows * absent
         tally.missing += missing
         tally.numeric += rows * len(self.sel) - missing

@@ -45,8 +45,11 @@ def is_parquet(path_or_buffer) -> bool:
         except OSError:
             return False
     seekable = getattr(path_or_buffer, "seekable", None)
-    if callable(seekable) and seekable() and hasattr(path_or_buffer, "peek"):
-        return path_or_buffer.peek(4)[:4] == _MAGIC
+    if callable(seekable) and seekable():
+        where = path_or_buffer.tell()
+        head = path_or_buffer.read(4)
+        path_or_buffer.seek(where)
+        return isinstance(head, bytes) and head == _MAGIC
     return False
 
 
