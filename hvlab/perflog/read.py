@@ -121,7 +121,9 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
     path_or_buffer : str, os.PathLike or file object
         A PDH-CSV / PDH-TSV 4.0 file (PerfMon, relog, typeperf, Export-Counter), a typeperf
         console capture, or Get-Counter samples saved with Export-Csv. A ``.blg`` file raises
-        a PerfLogError saying how to convert it (``relog file.blg -f csv -o file.csv``).
+        a PerfLogError saying how to convert it (``relog file.blg -f csv -o file.csv``). A
+        ``.parquet`` copy saved by `convert_to_parquet` returns the frame and metadata of the
+        log it was made from (``encoding`` and ``errors`` then have nothing to do).
     encoding : str, optional
         Text encoding. Default: a byte-order mark decides (UTF-8, UTF-16 LE/BE), else strict
         UTF-8, else the Windows code page the evidence points to (cp1252, cp1251, cp932
@@ -207,9 +209,26 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
 
 
 def convert_to_parquet(path_or_buffer, out, **read_kwargs) -> tuple[pd.DataFrame, dict]:
-    """Read a log (as `read_perflog`, with `read_kwargs`) and save it as Parquet in `out`,
-    so that ``read_perflog(out)`` returns the same frame and metadata in a fraction of the
-    time. Returns what `read_perflog` returned."""
+    """Parse a log once and save it as a Parquet copy that `read_perflog` reopens fast.
+
+    Parameters
+    ----------
+    path_or_buffer : str, os.PathLike or file object
+        The log, as for `read_perflog`.
+    out : str or os.PathLike
+        The Parquet file to write (``hvlab log convert LOG --to parquet`` names it after the
+        log).
+    **read_kwargs
+        Passed to `read_perflog` (encoding, tz, dtype, errors, counters).
+
+    Returns
+    -------
+    df, metadata
+        What `read_perflog` returned for the log; ``read_perflog(out)`` returns the same
+        frame and metadata, ``read_perflog(out, counters=...)`` picks columns with the cell
+        counts of the picked ones. ``pandas.read_parquet(out)`` reads it as a plain frame
+        (counter paths as column names, the ``time`` index).
+    """
     df, meta = _read(path_or_buffer, **{"encoding": None, "tz": None, "dtype": "float64",
                                         "errors": "raise", "counters": None, **read_kwargs})
     _warn_encoding(meta.pop("_encoding_note", ""))
