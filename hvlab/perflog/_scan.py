@@ -141,8 +141,7 @@ class Layout:
     start: np.ndarray   # byte offset of each data line from the start of the body
     end: np.ndarray     # its end, line end excluded
     fields: np.ndarray  # delimiters + 1
-    clean: np.ndarray   # every field quoted with no quote inside, or no quote on the line;
-                        # no lone CR, no NUL byte
+    clean: np.ndarray   # polars splits it as split_fields does or refuses it (_line_layout)
 
 
 @dataclass
@@ -150,7 +149,7 @@ class Scan:
     """What one pass over the body found."""
 
     data_lines: np.ndarray          # 1-based file line number of every data line
-    stamps: np.ndarray              # first field of every data line (object array of str)
+    stamps: "Stamps"                # first field of every data line
     blank_lines: int
     other_lines: int
     other_examples: list            # (line, raw bytes)
@@ -201,6 +200,7 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
     """
     dl = delim[0]
     lines_c, stamps_c, values_c = _Collector(), _Collector(), _Collector()
+    fixed_c, standard_c = _Collector(), _Collector()
     start_c, end_c, fields_c, clean_c = _Collector(), _Collector(), _Collector(), _Collector()
     blank = other = 0
     other_examples = []
@@ -273,8 +273,10 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
                     break
         ds, de = starts[is_data], ends[is_data]
         lines_c.add(nos[is_data])
-        stamps, plain = _stamps(chunk, arr, ds, de, delim)
-        stamps_c.add(stamps)
+        fixed, standard, others, plain = _stamps(chunk, arr, ds, de, delim)
+        stamps_c.add(others)
+        fixed_c.add(fixed)
+        standard_c.add(standard)
         if layout:
             clean_c.add(clean[is_data] & plain)
         if extract is not None:
@@ -295,7 +297,10 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
     if layout:
         lay = Layout(start=start_c.cat(np.int64), end=end_c.cat(np.int64),
                      fields=fields_c.cat(np.int64), clean=clean_c.cat(bool))
-    return Scan(data_lines=lines_c.cat(np.int64), stamps=stamps_c.cat(object), blank_lines=blank,
+    stamps = Stamps(np.concatenate(fixed_c.parts) if fixed_c.parts
+                    else np.zeros((0, _STAMP_LEN), np.uint8),
+                    standard_c.cat(bool), stamps_c.cat(object))
+    return Scan(data_lines=lines_c.cat(np.int64), stamps=stamps, blank_lines=blank,
                 other_lines=other, other_examples=other_examples,
                 ascii=ascii_ok, utf8=utf8_ok, nonascii_sample=bytes(sample),
                 unterminated=unterminated, cut_line=cut_line, cut_dropped=cut_dropped,
@@ -387,18 +392,38 @@ def _safe_cut(text: bytes, limit: int) -> bytes:
     return text[:cut] if cut > 0 else b""
 
 
+class Stamps:
+    """The first field (timestamp) of every data line: the standard quoted 23-character form
+    as bytes (``fixed``, one row a line, where ``standard``), any other form as text
+    (``other``, None where standard). Python strings for 100,000s of standard stamps would
+    cost more than parsing them."""
+
+    def __init__(self, fixed: np.ndarray, standard: np.ndarray, other: np.ndarray):
+        self.fixed, self.standard, self.other = fixed, standard, other
+
+    def __len__(self) -> int:
+        return len(self.standard)
+
+    def text(self, i: int) -> str:
+        """The stamp of data line `i` as written."""
+        if self.standard[i]:
+            return bytes(self.fixed[i]).decode("latin-1")
+        return self.other[i]
+
+
 def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes):
-    """(first field of each data line, whether that field is plain: quoted with no quote
-    inside and a delimiter or the line end after it, or unquoted with no quote at all).
-    Vectorised for the standard quoted 23-character form."""
-    out = np.empty(len(starts), dtype=object)
-    if not len(starts):
-        return out, np.zeros(0, bool)
-    n = len(arr)
+    """(fixed, standard, other, plain) for the data lines (see `Stamps`); plain: the first
+    field is quoted with no quote or delimiter inside and a delimiter or the line end after
+    it, or unquoted with no quote at all."""
     w = _STAMP_LEN
+    other = np.empty(len(starts), dtype=object)
+    fixed = np.zeros((len(starts), w), np.uint8)
+    good = np.zeros(len(starts), bool)
+    if not len(starts):
+        return fixed, good, other, good.copy()
+    n = len(arr)
     ok = (ends - starts >= w + 2)
     s_ok = starts[ok]
-    good = np.zeros(len(starts), bool)
     if len(s_ok):
         close = arr[np.minimum(s_ok + w + 1, n - 1)] == _QUOTE
         after = s_ok + w + 2
@@ -408,22 +433,21 @@ def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes):
         clean = (~((block == _QUOTE) | (block == delim[0])).any(axis=1)
                  & (block < 128).all(axis=1))
         g = close & tail & clean & (arr[s_ok] == _QUOTE)
-        good[np.flatnonzero(ok)[g]] = True
-        if g.any():
-            text = np.ascontiguousarray(block[g]).view(f"S{w}").ravel().astype(f"U{w}")
-            out[good] = text.astype(object)
+        rows = np.flatnonzero(ok)[g]
+        good[rows] = True
+        fixed[rows] = block[g]
     plain = good.copy()
     for i in np.flatnonzero(~good):
         line = chunk[starts[i]:ends[i]]
         first = first_field(line, delim)
-        out[i] = first.decode("latin-1")
+        other[i] = first.decode("latin-1")
         # (a delimiter inside a quoted timestamp would make the delimiter count wrong)
         if line[:1] == b'"':
             plain[i] = line[1 + len(first):2 + len(first) + len(delim)] in (
                 b'"', b'"' + delim) and b'"' not in first and delim not in first
         else:
             plain[i] = b'"' not in first
-    return out, plain
+    return fixed, good, other, plain
 
 
 def _cut_cells(chunk, is_delim, starts, ends, nos, ext, ncols, delim, tally: Tally, dtype):

@@ -6,11 +6,12 @@ Get-Counter samples saved with Export-Csv (long form, pivoted to the same wide s
 (binary) logs have no open parser: convert them with ``relog file.blg -f csv -o file.csv``.
 
 How it stays fast on logs of hundreds of MB: the header line is read and parsed here, one
-numpy pass over the bytes finds lines, timestamps and delimiter counts, and the values go to
-pandas' C parser in one call (only the selected columns with ``counters=``; with a handful of
-counters the cells are cut out during the scan instead). Only when that fails (a bad cell, a
-ragged row) is the body parsed again in blocks, each block by pandas where it can and cell by
-cell where it cannot, which is where a bad cell's exact line and column come from.
+numpy pass over the bytes finds lines, timestamps and each line's field count and notes the
+lines a CSV engine could misread (`hvlab.perflog._scan`); the values are then read block by
+block, runs of clean lines by polars' multi-threaded CSV reader and the rest cell by cell,
+which is also where a bad cell's exact line and column come from (`hvlab.perflog._values`).
+With a handful of ``counters=`` the cells are cut out during the scan instead. A Parquet copy
+(`convert_to_parquet`, `hvlab.perflog.parquet`) is read back without parsing at all.
 """
 from __future__ import annotations
 
