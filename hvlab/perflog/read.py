@@ -54,7 +54,6 @@ class _Src:
         return fh
 
 
-
 def _source(obj) -> tuple[_Src, bool]:
     """(_Src, given as text)."""
     if isinstance(obj, (str, os.PathLike)):
