@@ -337,8 +337,9 @@ def _line_layout(arr: np.ndarray, starts: np.ndarray, length: np.ndarray, delim:
     quote inside that is not doubled ("1"x, x"1", "1""), and a field that is not a number;
     split_fields reads such a field as text, so where every field after the timestamp is
     parsed as a number, a stray quote makes polars refuse the line and the line is read cell
-    by cell. What remains to check here: no CR except before the LF (polars ends a quoted
-    field at a lone CR) and no NUL byte; the timestamp field is checked by `_stamps`. With
+    by cell. What remains to check here: an even number of quotes (polars takes a quote left
+    open at the end of its text as closed there), no CR except before the LF (polars ends a
+    quoted field at a lone CR) and no NUL byte; the timestamp field is checked by `_stamps`. With
     `quoting` (when some fields are not parsed, with ``counters=``) every quote is checked
     as well: a clean line has no quote at all, or every field quoted with no quote inside
     (every quote next to exactly one field boundary, every delimiter between two quotes)."""
@@ -359,11 +360,17 @@ def _line_layout(arr: np.ndarray, starts: np.ndarray, length: np.ndarray, delim:
             clean[np.searchsorted(starts, np.flatnonzero(bad), side="right") - 1] = False
         np.equal(arr, _LF, out=edge)
         np.logical_or(edge, arr == _CR, out=edge)
+    np.equal(arr, _QUOTE, out=is_quote)
+    has_quotes = bool(n) and bool(is_quote.any())
+    if has_quotes:
+        # a quote left open at the end of a line: polars reads what follows it as the field
+        # when the line ends its text (split_fields reads the field as text)
+        quotes = _line_counts(is_quote, starts, longest)
+        clean &= quotes % 2 == 0
     if not quoting:
         return fields, clean
     np.logical_or(edge, is_delim, out=edge)  # a field boundary
-    np.equal(arr, _QUOTE, out=is_quote)
-    if n and is_quote.any():
+    if has_quotes:
         # a quote with a boundary on both sides or on neither
         np.equal(edge[:-2], edge[2:], out=work[1:-1])
         # the chunk's first and last bytes follow and precede a line end
@@ -378,7 +385,6 @@ def _line_layout(arr: np.ndarray, starts: np.ndarray, length: np.ndarray, delim:
             hit = np.zeros(len(starts), bool)
             where = np.flatnonzero(work | edge)
             hit[np.searchsorted(starts, where, side="right") - 1] = True
-            quotes = _line_counts(is_quote, starts, longest)
             clean &= ~(hit & (quotes > 0))  # a line with no quote cannot be misquoted
     return fields, clean
 

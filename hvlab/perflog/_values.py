@@ -1,7 +1,8 @@
 """Parsing the values of a PDH body.
 
 The data lines are read in blocks of about `BLOCK_CELLS` cells. In each block, runs of lines
-that the scan found cleanly quoted and equally long go to polars' multi-threaded CSV parser;
+that the scan found clean (`_scan._line_layout`) and equally long go to polars'
+multi-threaded CSV parser;
 a run it refuses (a cell that is not a number) is halved until the pieces parse or are a few
 lines long, and those lines are parsed cell by cell (`Tally.careful_row`), which is also
 where a bad cell's line and column come from. Lines the scan did not find clean (stray

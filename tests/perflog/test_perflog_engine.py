@@ -174,6 +174,8 @@ def _damage(lines, kind, rng):
         cells[6] = '"1\x002"'
     elif kind == "bad time":
         cells[0] = '"13/45/2026 00:00:00.000"'
+    elif kind == "open quote":  # a last field whose quote never closes (seen by the fuzz test)
+        cells[-1] = cells[-1][:-1]
     elif kind == "unquoted row":
         cells = [c.strip('"') for c in cells]
     elif kind == "every line short":  # a description column over nothing
@@ -183,7 +185,7 @@ def _damage(lines, kind, rng):
     return lines
 
 
-DAMAGE = ["none", "bad cell", "nan", "short line", "long line", "stray quote",
+DAMAGE = ["none", "bad cell", "nan", "short line", "long line", "stray quote", "open quote",
           "quoted delimiter", "blank lines", "console line", "lone CR", "NUL", "bad time",
           "unquoted row", "every line short", "cut last line"]
 
