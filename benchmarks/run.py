@@ -39,7 +39,8 @@ RESULTS = HERE / "results"
 EXPECTED = {
     "models": "issue 2: one live migration (16 GiB, 10 passes) vs the closed form",
     "drain": "issue 3: drain of 100 / 1,000 / 10,000 VMs, growth ratio",
-    "perflog": "issue 4: read_perflog vs pandas.read_csv (C, pyarrow), memory, counters=",
+    "perflog": "issues 4, 11: read_perflog vs pandas.read_csv (C, pyarrow) and polars, memory, "
+               "counters=, Parquet copy, write_perflog vs to_csv",
     "widgets": "issue 5: each explorer's update callback (median, p95)",
     "sweep": "issue 6: 200 scenarios serially, 2 processes, Dask LocalCluster",
     "blg": "issue 13: .blg (>= 50 MB) per sample vs the same samples from PDH-CSV",

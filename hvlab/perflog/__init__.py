@@ -12,7 +12,7 @@ a host would have written during a modelled migration). docs/perflogs.md describ
 from __future__ import annotations
 
 from hvlab.perflog.paths import CounterPath, parse_counter_path
-from hvlab.perflog.read import PerfLogError, PerfLogWarning, read_perflog
+from hvlab.perflog.read import PerfLogError, PerfLogWarning, convert_to_parquet, read_perflog
 from hvlab.perflog.write import write_perflog
 from hvlab.perflog.multi import read_perflogs
 from hvlab.perflog.counter_catalogue import (CounterInfo, counter_table, describe, label,
@@ -27,7 +27,7 @@ from hvlab.perflog.simulate import (drain_to_frame, drain_to_perflog, multihost_
 catalogue = counter_table
 
 __all__: list[str] = ["CounterPath", "parse_counter_path", "PerfLogError", "PerfLogWarning",
-                      "read_perflog",
+                      "read_perflog", "convert_to_parquet",
                       "read_perflogs", "write_perflog", "find_migrations", "estimate",
                       "select", "describe", "label", "catalogue", "counter_table", "CounterInfo",
                       "Estimate",

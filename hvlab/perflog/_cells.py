@@ -1,6 +1,6 @@
 """Cell-level parsing shared by the readers: splitting one line into fields and deciding
 whether a cell is a number, missing, or bad. This is the careful (pure Python) path; the fast
-path hands whole files to pandas and agrees with these rules."""
+path hands runs of lines to polars and agrees with these rules cell for cell."""
 from __future__ import annotations
 
 import math

@@ -87,6 +87,7 @@ class Tally:
     long_examples: list = field(default_factory=list)   # (line, fields)
     cut_line: int | None = None  # a last line cut off inside its last field
     bad_cols: dict = field(default_factory=dict)         # column (1-based) -> bad cells
+    absent_cols: dict = field(default_factory=dict)      # column (1-based) -> absent cells
 
     def note_bad(self, line_no: int, column: int, text: str):
         self.bad += 1
@@ -124,6 +125,7 @@ class Tally:
                 out[j] = math.nan
                 self.missing += 1
                 self.absent += 1
+                self.absent_cols[c + 1] = self.absent_cols.get(c + 1, 0) + 1
 
     @property
     def must_stop(self) -> bool:
@@ -132,24 +134,32 @@ class Tally:
 
 
 @dataclass
+class Layout:
+    """Where every data line lies in the body and whether a CSV engine splits it into the same
+    fields as `split_fields` (for the value pass)."""
+
+    start: np.ndarray   # byte offset of each data line from the start of the body
+    end: np.ndarray     # its end, line end excluded
+    fields: np.ndarray  # delimiters + 1
+    clean: np.ndarray   # polars splits it as split_fields does or refuses it (_line_layout)
+
+
+@dataclass
 class Scan:
     """What one pass over the body found."""
 
     data_lines: np.ndarray          # 1-based file line number of every data line
-    stamps: np.ndarray              # first field of every data line (object array of str)
+    stamps: "Stamps"                # first field of every data line
     blank_lines: int
     other_lines: int
     other_examples: list            # (line, raw bytes)
-    delimiters: int                 # delimiters on data lines
     ascii: bool
     utf8: bool
     nonascii_sample: bytes
     unterminated: bool              # the last line has no line end (a truncated file?)
     cut_line: int | None = None     # that line, when its last field lacks its closing quote
     cut_dropped: bool = False       # it was cut inside the timestamp and is not a data line
-    first_delims: int | None = None  # delimiters on the first data line
-    irregular: int | None = None    # data lines with another delimiter count (if checked)
-    quotes: int = 0                 # double quotes on data lines
+    layout: Layout | None = None    # with layout=True
     values: np.ndarray | None = None   # (rows, k) when cells were cut out during the scan
     tally: Tally | None = None
 
@@ -166,7 +176,8 @@ class _Collector:
 
 
 def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
-              dtype="float64", errors="raise", check_lines: bool = False) -> Scan:
+              dtype="float64", errors="raise", layout: bool = False,
+              quoting: bool = True) -> Scan:
     """Scan the body from the current position of binary file `fh`.
 
     Parameters
@@ -179,23 +190,30 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
         Fields per line according to the header (timestamp included).
     extract : list of int, optional
         Field positions (1 .. ncols-1) whose cells to cut out and parse during the scan.
-    check_lines : bool
-        Count the data lines whose delimiter count differs from the header's (exact, costs a
-        little more than the total count that is always kept).
+    layout : bool
+        Record where each data line lies, its field count and whether a CSV engine splits it
+        as `split_fields` does (`Layout`), for the value pass.
+    quoting : bool
+        For `layout`: check every quote on a line. Without this check a line is clean only
+        where the value pass parses all of its fields as numbers: a stray quote then makes
+        some field fail to parse (see `_line_layout`).
     """
     dl = delim[0]
     lines_c, stamps_c, values_c = _Collector(), _Collector(), _Collector()
-    blank = other = delims = 0
+    fixed_c, standard_c = _Collector(), _Collector()
+    start_c, end_c, fields_c, clean_c = _Collector(), _Collector(), _Collector(), _Collector()
+    blank = other = 0
     other_examples = []
     ascii_ok, utf8 = True, codecs.getincrementaldecoder("utf-8")()
     utf8_ok, sample = True, bytearray()
     unterminated = False
     cut_line, cut_dropped = None, False
-    first_delims, irregular, quotes = None, 0, 0
     line_no = first_line_no
+    offset = 0  # of the chunk in the body
     tally = Tally(errors=errors) if extract is not None else None
     k = len(extract) if extract is not None else 0
     ext = np.asarray(extract, dtype=np.int64) if extract is not None else None
+    scratch = _Scratch()
     for chunk in line_chunks(fh):
         arr = np.frombuffer(chunk, np.uint8)
         if ascii_ok and not chunk.isascii():
@@ -235,27 +253,17 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
         nos = line_no + np.arange(len(ends))
         line_no += len(ends)
         blank += int(is_blank.sum())
-        is_delim = arr == dl
-        n_delims = int(np.count_nonzero(is_delim))
-        n_quotes = int(np.count_nonzero(arr == _QUOTE)) if extract is None else 0
-        if first_delims is None and is_data.any():
-            i0 = int(np.flatnonzero(is_data)[0])
-            first_delims = chunk[starts[i0]:ends[i0]].count(delim)
-        if check_lines and is_data.any():
-            per_line = np.add.reduceat(is_delim.view(np.uint8), starts, dtype=np.int64)
-            # reduceat gives arr[start] for an empty last segment; blank lines have no delimiter
-            per_line[length == 0] = 0
-            irregular += int(np.count_nonzero(per_line[is_data] != ncols - 1))
+        if layout:
+            fields, clean = _line_layout(arr, starts, length, delim, len(nl),
+                                         int(np.count_nonzero(has_cr)), scratch, quoting)
+            start_c.add(offset + starts[is_data])
+            end_c.add(offset + ends[is_data])
+            fields_c.add(fields[is_data])
         if is_other.any():
             for i in np.flatnonzero(is_other):
-                text = chunk[starts[i]:ends[i]]
-                n_delims -= text.count(delim)
-                n_quotes -= text.count(b'"')
                 other += 1
                 if len(other_examples) < KEEP_EXAMPLES:
-                    other_examples.append((int(nos[i]), text))
-        delims += n_delims
-        quotes += n_quotes
+                    other_examples.append((int(nos[i]), chunk[starts[i]:ends[i]]))
         if not ascii_ok and len(sample) < 65536:
             for i in np.flatnonzero(is_data | is_other)[:200]:
                 text = chunk[starts[i]:ends[i]]
@@ -265,11 +273,17 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
                     break
         ds, de = starts[is_data], ends[is_data]
         lines_c.add(nos[is_data])
-        stamps_c.add(_stamps(chunk, arr, ds, de, delim))
+        fixed, standard, others, plain = _stamps(chunk, arr, ds, de, delim)
+        stamps_c.add(others)
+        fixed_c.add(fixed)
+        standard_c.add(standard)
+        if layout:
+            clean_c.add(clean[is_data] & plain)
         if extract is not None:
             tally.cut_line = cut_line
-            values_c.add(_cut_cells(chunk, is_delim, ds, de, nos[is_data], ext, ncols, delim,
+            values_c.add(_cut_cells(chunk, arr == dl, ds, de, nos[is_data], ext, ncols, delim,
                                     tally, dtype))
+        offset += len(chunk)
     if not utf8_ok or not ascii_ok:
         try:
             utf8.decode(b"", final=True)
@@ -279,13 +293,100 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
     if extract is not None:
         values = (np.concatenate(values_c.parts) if values_c.parts
                   else np.empty((0, k), dtype=dtype))
-    return Scan(data_lines=lines_c.cat(np.int64), stamps=stamps_c.cat(object), blank_lines=blank,
-                other_lines=other, other_examples=other_examples, delimiters=delims,
+    lay = None
+    if layout:
+        lay = Layout(start=start_c.cat(np.int64), end=end_c.cat(np.int64),
+                     fields=fields_c.cat(np.int64), clean=clean_c.cat(bool))
+    stamps = Stamps(np.concatenate(fixed_c.parts) if fixed_c.parts
+                    else np.zeros((0, _STAMP_LEN), np.uint8),
+                    standard_c.cat(bool), stamps_c.cat(object))
+    return Scan(data_lines=lines_c.cat(np.int64), stamps=stamps, blank_lines=blank,
+                other_lines=other, other_examples=other_examples,
                 ascii=ascii_ok, utf8=utf8_ok, nonascii_sample=bytes(sample),
                 unterminated=unterminated, cut_line=cut_line, cut_dropped=cut_dropped,
-                first_delims=first_delims, irregular=irregular if check_lines else None,
-                quotes=quotes,
-                values=values, tally=tally)
+                layout=lay, values=values, tally=tally)
+
+
+def _line_counts(mask: np.ndarray, starts: np.ndarray, longest: int) -> np.ndarray:
+    """How many True bytes of `mask` each line holds (lines are the stretches between
+    consecutive `starts`; the narrowest accumulator that cannot overflow is the fastest)."""
+    acc = np.uint16 if longest < 65535 else np.uint32 if longest < 2**32 - 1 else np.uint64
+    return np.add.reduceat(mask.view(np.uint8), starts, dtype=acc)
+
+
+class _Scratch:
+    """Boolean work arrays reused from chunk to chunk: fresh 8 MB arrays cost more in page
+    faults than the comparisons that fill them."""
+
+    def __init__(self):
+        self.bufs: list = []
+
+    def get(self, n: int) -> list:
+        if not self.bufs or len(self.bufs[0]) < n:
+            self.bufs = [np.empty(n + (1 << 16), bool) for _ in range(4)]
+        return [b[:n] for b in self.bufs]
+
+
+def _line_layout(arr: np.ndarray, starts: np.ndarray, length: np.ndarray, delim: bytes,
+                 line_ends: int, crs: int, scratch: _Scratch, quoting: bool):
+    """(fields, clean) of every line of a chunk with `line_ends` LF bytes, `crs` of them after
+    a CR.
+
+    A clean line is one that a CSV engine (polars) either splits into the same fields as
+    `split_fields`, or refuses. polars refuses a field with anything around its quotes or a
+    quote inside that is not doubled ("1"x, x"1", "1""), and a field that is not a number;
+    split_fields reads such a field as text, so where every field after the timestamp is
+    parsed as a number, a stray quote makes polars refuse the line and the line is read cell
+    by cell. What remains to check here: an even number of quotes (polars takes a quote left
+    open at the end of its text as closed there), no CR except before the LF (polars ends a
+    quoted field at a lone CR) and no NUL byte; the timestamp field is checked by `_stamps`. With
+    `quoting` (when some fields are not parsed, with ``counters=``) every quote is checked
+    as well: a clean line has no quote at all, or every field quoted with no quote inside
+    (every quote next to exactly one field boundary, every delimiter between two quotes)."""
+    n = len(arr)
+    is_delim, is_quote, edge, work = scratch.get(n)
+    np.equal(arr, delim[0], out=is_delim)
+    longest = int(length.max()) + 2 if len(length) else 0
+    fields = _line_counts(is_delim, starts, longest) + 1
+    clean = np.ones(len(starts), bool)
+    np.less(arr, 14, out=edge)
+    # normally the only bytes below 14 are the line ends (and the tabs of a TSV)
+    controls = line_ends + crs + (int(fields.sum()) - len(fields) if delim == b"\t" else 0)
+    if int(np.count_nonzero(edge)) != controls:
+        after = np.empty(n, np.uint8)
+        after[:-1], after[-1] = arr[1:], _LF
+        bad = (arr == 0) | ((arr == _CR) & (after != _LF))  # NUL, CR not before the LF
+        if bad.any():
+            clean[np.searchsorted(starts, np.flatnonzero(bad), side="right") - 1] = False
+        np.equal(arr, _LF, out=edge)
+        np.logical_or(edge, arr == _CR, out=edge)
+    np.equal(arr, _QUOTE, out=is_quote)
+    has_quotes = bool(n) and bool(is_quote.any())
+    if has_quotes:
+        # a quote left open at the end of a line: polars reads what follows it as the field
+        # when the line ends its text (split_fields reads the field as text)
+        quotes = _line_counts(is_quote, starts, longest)
+        clean &= quotes % 2 == 0
+    if not quoting:
+        return fields, clean
+    np.logical_or(edge, is_delim, out=edge)  # a field boundary
+    if has_quotes:
+        # a quote with a boundary on both sides or on neither
+        np.equal(edge[:-2], edge[2:], out=work[1:-1])
+        # the chunk's first and last bytes follow and precede a line end
+        work[0], work[-1] = edge[1] if n > 1 else True, edge[-2] if n > 1 else True
+        np.logical_and(work, is_quote, out=work)
+        wrong = bool(work.any())
+        # a delimiter without a quote on both sides (one at the chunk's edge has none)
+        np.logical_and(is_quote[:-2], is_quote[2:], out=edge[1:-1])
+        edge[0] = edge[-1] = False
+        np.greater(is_delim, edge, out=edge)
+        if wrong or edge.any():
+            hit = np.zeros(len(starts), bool)
+            where = np.flatnonzero(work | edge)
+            hit[np.searchsorted(starts, where, side="right") - 1] = True
+            clean &= ~(hit & (quotes > 0))  # a line with no quote cannot be misquoted
+    return fields, clean
 
 
 def _safe_cut(text: bytes, limit: int) -> bytes:
@@ -297,31 +398,62 @@ def _safe_cut(text: bytes, limit: int) -> bytes:
     return text[:cut] if cut > 0 else b""
 
 
-def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes) -> np.ndarray:
-    """First field of each data line; vectorised for the standard quoted 23-character form."""
-    out = np.empty(len(starts), dtype=object)
-    if not len(starts):
-        return out
-    n = len(arr)
+class Stamps:
+    """The first field (timestamp) of every data line: the standard quoted 23-character form
+    as bytes (``fixed``, one row a line, where ``standard``), any other form as text
+    (``other``, None where standard). Python strings for 100,000s of standard stamps would
+    cost more than parsing them."""
+
+    def __init__(self, fixed: np.ndarray, standard: np.ndarray, other: np.ndarray):
+        self.fixed, self.standard, self.other = fixed, standard, other
+
+    def __len__(self) -> int:
+        return len(self.standard)
+
+    def text(self, i: int) -> str:
+        """The stamp of data line `i` as written."""
+        if self.standard[i]:
+            return bytes(self.fixed[i]).decode("latin-1")
+        return self.other[i]
+
+
+def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes):
+    """(fixed, standard, other, plain) for the data lines (see `Stamps`); plain: the first
+    field is quoted with no quote or delimiter inside and a delimiter or the line end after
+    it, or unquoted with no quote at all."""
     w = _STAMP_LEN
+    other = np.empty(len(starts), dtype=object)
+    fixed = np.zeros((len(starts), w), np.uint8)
+    good = np.zeros(len(starts), bool)
+    if not len(starts):
+        return fixed, good, other, good.copy()
+    n = len(arr)
     ok = (ends - starts >= w + 2)
     s_ok = starts[ok]
-    good = np.zeros(len(starts), bool)
     if len(s_ok):
         close = arr[np.minimum(s_ok + w + 1, n - 1)] == _QUOTE
         after = s_ok + w + 2
         e_ok = ends[ok]
         tail = (after == e_ok) | (arr[np.minimum(after, n - 1)] == delim[0])
         block = arr[(s_ok + 1)[:, None] + np.arange(w)]
-        clean = ~(block == _QUOTE).any(axis=1) & (block < 128).all(axis=1)
+        clean = (~((block == _QUOTE) | (block == delim[0])).any(axis=1)
+                 & (block < 128).all(axis=1))
         g = close & tail & clean & (arr[s_ok] == _QUOTE)
-        good[np.flatnonzero(ok)[g]] = True
-        if g.any():
-            text = np.ascontiguousarray(block[g]).view(f"S{w}").ravel().astype(f"U{w}")
-            out[good] = text.astype(object)
+        rows = np.flatnonzero(ok)[g]
+        good[rows] = True
+        fixed[rows] = block[g]
+    plain = good.copy()
     for i in np.flatnonzero(~good):
-        out[i] = first_field(chunk[starts[i]:ends[i]], delim).decode("latin-1")
-    return out
+        line = chunk[starts[i]:ends[i]]
+        first = first_field(line, delim)
+        other[i] = first.decode("latin-1")
+        # (a delimiter inside a quoted timestamp would make the delimiter count wrong)
+        if line[:1] == b'"':
+            plain[i] = line[1 + len(first):2 + len(first) + len(delim)] in (
+                b'"', b'"' + delim) and b'"' not in first and delim not in first
+        else:
+            plain[i] = b'"' not in first
+    return fixed, good, other, plain
 
 
 def _cut_cells(chunk, is_delim, starts, ends, nos, ext, ncols, delim, tally: Tally, dtype):

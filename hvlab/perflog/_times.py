@@ -15,17 +15,17 @@ _DIGITS = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
 _SEPARATORS = {2: "/", 5: "/", 10: " ", 13: ":", 16: ":", 19: "."}
 
 
-def _pdh_times(stamps) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised parse of PDH's ``MM/DD/YYYY HH:MM:SS.fff``: (datetime64[ns] array with NaT
-    where the text is not in that exact form or not a real time, mask of the parsed)."""
-    n = len(stamps)
+def _pdh_times(fixed: np.ndarray, standard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised parse of PDH's ``MM/DD/YYYY HH:MM:SS.fff`` from the 23 bytes of each
+    standard stamp: (datetime64[ns] array with NaT where the text is not in that exact form or
+    not a real time, mask of the parsed)."""
+    n = len(standard)
     parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    lens = np.fromiter((len(x) for x in stamps), dtype=np.int64, count=n)
-    cand = np.flatnonzero(lens == 23)
+    cand = np.flatnonzero(standard)
     ok = np.zeros(n, bool)
     if not len(cand):
         return parsed, ok
-    a = np.array(stamps[cand].tolist(), dtype="U23").view(np.uint32).reshape(-1, 23)
+    a = fixed[cand]
     d = a[:, _DIGITS].astype(np.int64) - 48
     good = ((d >= 0) & (d <= 9)).all(axis=1)
     for col, ch in _SEPARATORS.items():
@@ -48,16 +48,23 @@ def _pdh_times(stamps) -> tuple[np.ndarray, np.ndarray]:
 
 
 def time_index(stamps, lines, name, errors, timezone, bias, tz, warnings):
+    """The sample times of `stamps` (a `Stamps` of the data lines, file line numbers
+    `lines`): PDH's form vectorised, other forms by pandas; localised."""
     n = len(stamps)
     if n == 0:
         idx = pd.DatetimeIndex([], dtype="datetime64[ns]", name="time")
     else:
-        parsed, ok = _pdh_times(stamps)
+        parsed, ok = _pdh_times(stamps.fixed, stamps.standard)
         todo = ~ok
         lo, hi = np.datetime64("1678-01-01"), np.datetime64("2261-12-31")
+        texts = None
         for fmt in _STAMP_FORMATS if todo.any() else ():
+            if texts is None:  # the stamps not in PDH's form, as text
+                texts = np.full(n, "", dtype=object)
+                for i in np.flatnonzero(todo):
+                    texts[i] = stamps.text(i)
             try:
-                part = pd.to_datetime(stamps[todo], format=fmt, errors="coerce")
+                part = pd.to_datetime(texts[todo], format=fmt, errors="coerce")
                 if part.tz is not None:
                     part = part.tz_localize(None)
                 vals = np.asarray(part.to_numpy())
@@ -76,11 +83,11 @@ def time_index(stamps, lines, name, errors, timezone, bias, tz, warnings):
         first = int(np.flatnonzero(idx.isna())[0])
         if errors == "raise":
             raise PerfLogError(
-                f"{name} line {int(lines[first])}, column 1: {str(stamps[first])!r:.60} is "
+                f"{name} line {int(lines[first])}, column 1: {stamps.text(first)!r:.60} is "
                 "not a timestamp (expected MM/DD/YYYY HH:MM:SS.fff); pass errors='coerce' to "
                 "read it as NaT (counted in metadata['bad_times'])")
         warnings.append(f"{bad} timestamps could not be read and are NaT (first at line "
-                        f"{int(lines[first])}: {str(stamps[first])!r:.60})")
+                        f"{int(lines[first])}: {stamps.text(first)!r:.60})")
     idx = localise(idx, tz, timezone, bias, name, warnings)
     return idx.rename("time"), bad
 

@@ -20,12 +20,13 @@ from hvlab.perflog.vocabulary import LEVELS
 
 __all__ = ["read_perflogs", "expand_paths"]
 
-_LOG_SUFFIXES = (".csv", ".tsv", ".blg")
+_LOG_SUFFIXES = (".csv", ".tsv", ".blg", ".parquet")
 
 
 def expand_paths(paths_or_glob) -> list[str]:
     """The files `paths_or_glob` names, sorted: a glob pattern (``**`` recurses), a folder
-    (every .csv/.tsv/.blg below it), a file, or a list of any of these."""
+    (every .csv/.tsv/.blg/.parquet below it; of a log and its Parquet copy the copy, unless the
+    log is newer), a file, or a list of any of these."""
     if isinstance(paths_or_glob, (str, os.PathLike)):
         items = [paths_or_glob]
     else:
@@ -49,8 +50,9 @@ def expand_paths(paths_or_glob) -> list[str]:
             found = sorted(str(p) for p in Path(text).rglob("*")
                            if p.is_file() and p.suffix.lower() in _LOG_SUFFIXES)
             if not found:
-                raise FileNotFoundError(f"folder {text!r} holds no .csv, .tsv or .blg logs")
-            files.extend(found)
+                raise FileNotFoundError(f"folder {text!r} holds no .csv, .tsv, .blg or .parquet "
+                                        "logs")
+            files.extend(_one_per_log(found))
         else:
             if not os.path.exists(text):
                 raise FileNotFoundError(f"no such log file: {text!r}")
@@ -58,6 +60,24 @@ def expand_paths(paths_or_glob) -> list[str]:
     if not files:
         raise FileNotFoundError(f"{paths_or_glob!r} names no files")
     return files
+
+
+def _one_per_log(files: list[str]) -> list[str]:
+    """`files` with each log once: of a log and its Parquet copy (same folder and name), the
+    copy when it is at least as new as the log (a log still being written is newer)."""
+    copies = {os.path.splitext(f)[0]: f for f in files if f.lower().endswith(".parquet")}
+    out = []
+    for f in files:
+        stem, ext = os.path.splitext(f)
+        copy = copies.get(stem)
+        if ext.lower() == ".parquet":
+            logs = [g for g in files if g != f and os.path.splitext(g)[0] == stem]
+            if any(os.path.getmtime(g) > os.path.getmtime(f) for g in logs):
+                continue  # an older copy of a log that changed since
+        elif copy is not None and os.path.getmtime(copy) >= os.path.getmtime(f):
+            continue
+        out.append(f)
+    return out
 
 
 def _flat(key) -> str:
@@ -95,9 +115,9 @@ def read_perflogs(paths_or_glob, *, engine: str = "pandas", **read_kwargs):
     Parameters
     ----------
     paths_or_glob : str, os.PathLike or list
-        A glob (``"logs/**/DataCollector*.blg"``), a folder (every .csv/.tsv/.blg below it,
-        e.g. a Data Collector Set's output tree ``HV01_20260102-000001/DataCollector01.blg``),
-        files, or a list.
+        A glob (``"logs/**/DataCollector*.blg"``), a folder (every .csv/.tsv/.blg/.parquet below
+        it, e.g. a Data Collector Set's output tree ``HV01_20260102-000001/DataCollector01.blg``),
+        files, or a list. A .parquet file is a copy saved by `convert_to_parquet`.
     engine : {"pandas", "dask"}
         "pandas" reads every file now; "dask" returns a lazy Dask DataFrame with one
         partition per file (needs ``pip install hvlab[dask]``).

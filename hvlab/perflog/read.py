@@ -6,11 +6,12 @@ Get-Counter samples saved with Export-Csv (long form, pivoted to the same wide s
 PerfMon's binary logs (.blg, Windows Vista and later), decoded by `hvlab.perflog.blg`.
 
 How it stays fast on logs of hundreds of MB: the header line is read and parsed here, one
-numpy pass over the bytes finds lines, timestamps and delimiter counts, and the values go to
-pandas' C parser in one call (only the selected columns with ``counters=``; with a handful of
-counters the cells are cut out during the scan instead). Only when that fails (a bad cell, a
-ragged row) is the body parsed again in blocks, each block by pandas where it can and cell by
-cell where it cannot, which is where a bad cell's exact line and column come from.
+numpy pass over the bytes finds lines, timestamps and each line's field count and notes the
+lines a CSV engine could misread (`hvlab.perflog._scan`); the values are then read block by
+block, runs of clean lines by polars' multi-threaded CSV reader and the rest cell by cell,
+which is also where a bad cell's exact line and column come from (`hvlab.perflog._values`).
+With a handful of ``counters=`` the cells are cut out during the scan instead. A Parquet copy
+(`convert_to_parquet`, `hvlab.perflog.parquet`) is read back without parsing at all.
 """
 from __future__ import annotations
 
@@ -31,9 +32,10 @@ from hvlab.perflog._longform import is_longform_header, read_longform
 from hvlab.perflog._scan import scan_body
 from hvlab.perflog._times import interval_s, time_index
 from hvlab.perflog.blg import looks_like_blg, read_blg
+from hvlab.perflog.parquet import is_parquet, read_parquet, read_parquet_header, write_parquet
 from hvlab.perflog.paths import is_counter_path, lenient_counter_path, path_matcher
 
-__all__ = ["read_perflog", "PerfLogError", "PerfLogWarning"]
+__all__ = ["read_perflog", "convert_to_parquet", "PerfLogError", "PerfLogWarning"]
 
 _HEADER_CELL = re.compile(
     r"\s*\(PDH-(CSV|TSV)\s+([0-9.]+)\)\s*(?:\((.*)\)\s*\(\s*([+-]?\d+)\s*\))?\s*", re.S)
@@ -134,7 +136,9 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
         console capture, Get-Counter samples saved with Export-Csv, or a PerfMon binary log
         (``.blg``, Windows Vista and later; see `hvlab.perflog.blg.read_blg`). A binary
         variant that cannot be decoded (pre-Vista, circular) raises a PerfLogError naming the
-        relog command that converts it.
+        relog command that converts it. A ``.parquet`` copy saved by `convert_to_parquet`
+        returns the frame and metadata of the log it was made from (``encoding`` and
+        ``errors`` then have nothing to do).
     encoding : str, optional
         Text encoding (ignored for a .blg, whose names are UTF-16). Default: a byte-order mark
         decides (UTF-8, UTF-16 LE/BE), else strict
@@ -225,6 +229,36 @@ def read_perflog(path_or_buffer, *, encoding: str | None = None, tz=None, dtype=
     df, meta = _read(path_or_buffer, encoding=encoding, tz=tz, dtype=dtype, errors=errors,
                      counters=counters)
     _warn_encoding(meta.pop("_encoding_note", ""))
+    meta.pop("_column_cells", None)
+    return df, meta
+
+
+def convert_to_parquet(path_or_buffer, out, **read_kwargs) -> tuple[pd.DataFrame, dict]:
+    """Parse a log once and save it as a Parquet copy that `read_perflog` reopens fast.
+
+    Parameters
+    ----------
+    path_or_buffer : str, os.PathLike or file object
+        The log, as for `read_perflog`.
+    out : str or os.PathLike
+        The Parquet file to write (``hvlab log convert LOG --to parquet`` names it after the
+        log).
+    **read_kwargs
+        Passed to `read_perflog` (encoding, tz, dtype, errors, counters).
+
+    Returns
+    -------
+    df, metadata
+        What `read_perflog` returned for the log; ``read_perflog(out)`` returns the same
+        frame and metadata, ``read_perflog(out, counters=...)`` picks columns with the cell
+        counts of the picked ones. ``pandas.read_parquet(out)`` reads it as a plain frame
+        (counter paths as column names, the ``time`` index).
+    """
+    df, meta = _read(path_or_buffer, **{"encoding": None, "tz": None, "dtype": "float64",
+                                        "errors": "raise", "counters": None, **read_kwargs})
+    _warn_encoding(meta.pop("_encoding_note", ""))
+    write_parquet(df, meta, out)
+    meta.pop("_column_cells", None)
     return df, meta
 
 
@@ -245,6 +279,9 @@ def read_header(path_or_buffer, *, encoding: str | None = None, counters=None, *
 
 def _read(path_or_buffer, *, encoding, tz, dtype, errors, counters, header_only=False):
     dt = _check_args(encoding, tz, dtype, errors)
+    if is_parquet(path_or_buffer):  # a copy saved by convert_to_parquet
+        return (read_parquet_header(path_or_buffer) if header_only else
+                read_parquet(path_or_buffer, tz=tz, dtype=dt, counters=counters))
     src, text_input = _source(path_or_buffer)
     if _binary_log(src, text_input):
         return _read_binary(src, encoding=encoding, tz=tz, dtype=dt, errors=errors,
@@ -400,13 +437,7 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     extract = parse if _values.PARSER in ("auto", "extract") and parse and (
         _values.PARSER == "extract" or (counters is not None and len(parse) <= _EXTRACT_MAX
                                         and len(parse) * 8 <= ncols - 1)) else None
-    fh = src.open(body_offset)
-    try:
-        scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim, ncols=ncols,
-                         extract=extract, dtype=dtype, errors=errors,
-                         check_lines=extract is None and len(parse) < ncols - 1)
-    finally:
-        fh.close()
+    scan = _scan(src, body_offset, header_no, bdelim, ncols, extract, parse, dtype, errors)
     console = bool(scan.other_lines)
     if not decode_as:
         guess = _final_encoding(enc, guess, header, scan, console)
@@ -423,14 +454,8 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
                 if ncols2 != ncols or parse2 != parse:
                     ncols, sel, parse = ncols2, sel2, parse2
                     extract = parse if extract is not None and parse else None
-                    fh = src.open(body_offset)
-                    try:
-                        scan = scan_body(fh, first_line_no=header_no + 1, delim=bdelim,
-                                         ncols=ncols, extract=extract, dtype=dtype,
-                                         errors=errors,
-                                         check_lines=extract is None and len(parse) < ncols - 1)
-                    finally:
-                        fh.close()
+                    scan = _scan(src, body_offset, header_no, bdelim, ncols, extract, parse,
+                                 dtype, errors)
     reported = reported or enc
     text_enc = "utf-8" if enc == "ascii" else enc
 
@@ -481,7 +506,24 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     meta["description"] = description
     meta.update(guess.as_meta())
     meta["_encoding_note"] = guess.note
+    # per column of df: bad and absent cells (what the Parquet copy needs to count the cells
+    # of a counters= selection)
+    meta["_column_cells"] = {
+        kind: {j: int(got[c + 1]) for j, c in enumerate(sel) if got.get(c + 1)}
+        for kind, got in (("bad", tally.bad_cols), ("absent", tally.absent_cols))}
     return df, meta
+
+
+def _scan(src, body_offset, header_no, bdelim, ncols, extract, parse, dtype, errors):
+    """The body scan: cutting out the `extract` cells, or noting the lines' layout for the
+    value pass (every quote checked when not every field is parsed)."""
+    fh = src.open(body_offset)
+    try:
+        return scan_body(fh, first_line_no=header_no + 1, delim=bdelim, ncols=ncols,
+                         extract=extract, dtype=dtype, errors=errors, layout=extract is None,
+                         quoting=len(parse) < ncols - 1)
+    finally:
+        fh.close()
 
 
 def parse_header_cell(cell: str, warnings: list) -> tuple:
@@ -555,6 +597,7 @@ def _split_description(values, tally, sel, parse, desc, cells, n, warnings):
         # every short line lacked it (it is the last field)
         tally.missing -= n
         tally.absent -= tally.short_lines
+        tally.absent_cols.pop(desc + 1, None)
         tally.short_lines -= tally.short_by_one
         tally.short_examples = [(no, nf) for no, nf in tally.short_examples
                                 if nf < len(cells) - 1]

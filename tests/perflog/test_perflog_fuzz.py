@@ -106,9 +106,12 @@ def test_mutated_logs_load_or_raise_perflogerror(case, errors):
 
 
 def _read_with(path_kind: str, data: bytes):
-    # SMALL_CELLS=0: let pandas parse even these tiny files, so its path is compared too
-    with mock.patch.object(values_mod, "PARSER", path_kind), \
-            mock.patch.object(values_mod, "SMALL_CELLS", 0):
+    # "auto-small": blocks of ~3 lines and no cell-by-cell stop before single lines, so block
+    # edges and the halving of refused runs are compared too
+    small = path_kind == "auto-small"
+    with mock.patch.object(values_mod, "PARSER", "auto" if small else path_kind), \
+            mock.patch.object(values_mod, "BLOCK_CELLS", 30 if small else values_mod.BLOCK_CELLS), \
+            mock.patch.object(values_mod, "CAREFUL_ROWS", 1 if small else values_mod.CAREFUL_ROWS):
         try:
             return read_perflog(io.BytesIO(data), errors="coerce")
         except PerfLogError as exc:
@@ -121,14 +124,14 @@ def _read_with(path_kind: str, data: bytes):
 def test_value_parsers_agree_on_mutated_logs(case):
     seed, ops = case
     data = _mutate(SEED_BYTES[seed], ops)
-    results = {k: _read_with(k, data) for k in ("auto", "careful", "extract")}
+    results = {k: _read_with(k, data) for k in ("auto", "auto-small", "careful", "extract")}
     kinds = {k: isinstance(v, PerfLogError) for k, v in results.items()}
     assert len(set(kinds.values())) == 1, kinds
     if kinds["auto"]:
         return
     (ref, ref_meta) = results["careful"]
     _check_accounting(ref, ref_meta)
-    for k in ("auto", "extract"):
+    for k in ("auto", "auto-small", "extract"):
         df, meta = results[k]
         pd.testing.assert_frame_equal(df, ref)
         for key in ("numeric_cells", "missing_cells", "bad_cells", "absent_cells"):
