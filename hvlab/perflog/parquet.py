@@ -255,12 +255,15 @@ def _zone_from_json(spec):
 
 
 def _encode(value):
-    """`value` with every pandas.Timestamp tagged, numpy scalars as Python numbers."""
+    """`value` with every pandas.Timestamp and tuple tagged (JSON has neither), numpy scalars
+    as Python numbers."""
     if isinstance(value, pd.Timestamp):
         return {"__timestamp__": value.isoformat(), "tz": _zone_json(value.tz)}
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
         return [_encode(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
@@ -273,6 +276,8 @@ def _decode(value):
             stamp = pd.Timestamp(value["__timestamp__"])
             zone = _zone_from_json(value.get("tz"))
             return stamp.tz_convert(zone) if zone is not None else stamp
+        if "__tuple__" in value:
+            return tuple(_decode(v) for v in value["__tuple__"])
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]

@@ -22,6 +22,9 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 REAL_LOGS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "perflogs"
 SAMPLES = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".tsv", ".txt"))
 REAL = sorted(REAL_LOGS.glob("*.[ct]sv")) if REAL_LOGS.is_dir() else []
+# binary logs: the workshop's sample and the real exports (their metadata has tuples)
+BINARY = sorted((Path(__file__).resolve().parents[2] / "data").glob("*.blg")) + (
+    sorted(REAL_LOGS.glob("*.blg")) if REAL_LOGS.is_dir() else [])
 
 
 def _quiet(fn, *args, **kw):
@@ -42,7 +45,7 @@ def _same(a, b):
             assert str(meta_a[key]) == str(meta_b[key])  # same zone, not only the same instant
 
 
-@pytest.mark.parametrize("path", SAMPLES + REAL, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SAMPLES + REAL + BINARY, ids=lambda p: p.name)
 def test_round_trip_keeps_frame_and_metadata(path, tmp_path):
     out = tmp_path / "copy.parquet"
     log = _quiet(hv.perflog.convert_to_parquet, path, out, errors="coerce")
