@@ -17,7 +17,6 @@ bad cell. tests/perflog/test_perflog_engine.py compares the two on generated cel
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 
 from hvlab.perflog._cells import PerfLogError
 from hvlab.perflog._scan import KEEP_EXAMPLES, Tally
@@ -102,6 +101,8 @@ class _Runs:
     def _schema(self, nf: int, present: int):
         key = (nf, present)
         if key not in self._schemas:
+            import polars as pl  # lazily: it adds about 0.14 s to `import hvlab`
+
             read = set(self.sel[:present].tolist())
             self._schemas[key] = {f"f{i}": pl.Float64 if i in read else pl.String
                                   for i in range(nf)}
@@ -115,6 +116,8 @@ class _Runs:
         present = int(np.searchsorted(self.sel, nf))  # selected fields the lines have
         block = self.out[a:b]
         if present:
+            import polars as pl
+
             text = self.buf[lay.start[a] - self.base:lay.end[b - 1] - self.base]
             try:
                 frame = pl.read_csv(

@@ -262,7 +262,7 @@ def test_a_panic_in_polars_is_a_refusal():
         calls.append(1)
         raise pl.exceptions.PanicException("slice index starts at 1 but ends at 0")
 
-    with mock.patch.object(values_mod.pl, "read_csv", panicking):
+    with mock.patch.object(pl, "read_csv", panicking):
         fast = _read(data, "auto", errors="coerce")
     assert calls
     pd.testing.assert_frame_equal(fast[0], exact[0])
