@@ -29,6 +29,7 @@ from hvlab.perflog._colindex import unique_columns
 from hvlab.perflog._encoding import (CodepageGuess, certain, choose_codepage, looks_utf16,
                                      normalise, sniff_bom)
 from hvlab.perflog._longform import is_longform_header, read_longform
+from hvlab.perflog._blocks import read_all_fields
 from hvlab.perflog._scan import scan_body
 from hvlab.perflog._times import interval_s, time_index
 from hvlab.perflog.blg import looks_like_blg, read_blg
@@ -437,7 +438,8 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
     extract = parse if _values.PARSER in ("auto", "extract") and parse and (
         _values.PARSER == "extract" or (counters is not None and len(parse) <= _EXTRACT_MAX
                                         and len(parse) * 8 <= ncols - 1)) else None
-    scan = _scan(src, body_offset, header_no, bdelim, ncols, extract, parse, dtype, errors)
+    scan, whole = _scan(src, body_offset, header_no, bdelim, ncols, extract, parse, dtype,
+                        errors)
     console = bool(scan.other_lines)
     if not decode_as:
         guess = _final_encoding(enc, guess, header, scan, console)
@@ -454,13 +456,15 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
                 if ncols2 != ncols or parse2 != parse:
                     ncols, sel, parse = ncols2, sel2, parse2
                     extract = parse if extract is not None and parse else None
-                    scan = _scan(src, body_offset, header_no, bdelim, ncols, extract, parse,
-                                 dtype, errors)
+                    scan, whole = _scan(src, body_offset, header_no, bdelim, ncols,
+                                        extract, parse, dtype, errors)
     reported = reported or enc
     text_enc = "utf-8" if enc == "ascii" else enc
 
     n = len(scan.data_lines)
-    if extract is not None:
+    if whole is not None:
+        values, tally = whole
+    elif extract is not None:
         values, tally = scan.values, scan.tally
     else:
         values, tally = _values.parse_values(src, body_offset, scan, parse, ncols, bdelim,
@@ -515,13 +519,22 @@ def _read_pdh(src, header, header_no, body_offset, pre, decode_as, reported, *, 
 
 
 def _scan(src, body_offset, header_no, bdelim, ncols, extract, parse, dtype, errors):
-    """The body scan: cutting out the `extract` cells, or noting the lines' layout for the
-    value pass (every quote checked when not every field is parsed)."""
+    """(scan, None) or, when every field is read, (scan, (values, tally)).
+
+    Every field: the body is read block by block, by polars where a block passes
+    `_blocks`' checks (no separate scan). Otherwise the scan cuts out the `extract` cells,
+    or notes the lines' layout for the value pass (every quote checked when not every field
+    is parsed)."""
+    if extract is None and _values.PARSER == "auto" and parse == list(range(1, ncols)):
+        scan, values, tally = read_all_fields(src, body_offset, first_line_no=header_no + 1,
+                                              ncols=ncols, bdelim=bdelim, dtype=dtype,
+                                              errors=errors)
+        return scan, (values, tally)
     fh = src.open(body_offset)
     try:
         return scan_body(fh, first_line_no=header_no + 1, delim=bdelim, ncols=ncols,
                          extract=extract, dtype=dtype, errors=errors, layout=extract is None,
-                         quoting=len(parse) < ncols - 1)
+                         quoting=len(parse) < ncols - 1), None
     finally:
         fh.close()
 

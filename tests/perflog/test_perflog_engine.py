@@ -1,6 +1,7 @@
-"""The fast value path (polars on runs of clean lines) against the exact one (cell by cell,
-`Tally.careful_row`): the same frame and the same metadata, cell for cell, on generated cells,
-generated logs with every kind of damage, the hand-made samples and the real exports.
+"""The fast value paths (polars on whole blocks, `_blocks`; polars on runs of clean lines,
+`_values`) against the exact one (cell by cell, `Tally.careful_row`): the same frame and the
+same metadata, cell for cell, on generated cells, generated logs with every kind of damage,
+the hand-made samples and the real exports.
 
 The fast path's exactness rests on two facts about polars checked here directly: every cell
 it reads as a number is the number (or blank) the cell-by-cell rules read, except "nan"; and
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hvlab as hv
+import hvlab.perflog._blocks as blocks_mod
 import hvlab.perflog._values as values_mod
 from hvlab.perflog._cells import MISSING, NUMERIC, classify, split_fields
 
@@ -31,9 +33,12 @@ HEAD = '"(PDH-CSV 4.0) (UTC)(0)"'
 
 
 def _read(data: bytes, parser: str, small: bool = False, **kw):
-    """read_perflog with one value parser; `small`: blocks of a few lines and halving down to
+    """read_perflog with one value parser; `small`: blocks of a few lines (whole blocks to
+    polars, and runs within a block the checks send to the exact path) and halving down to
     single lines, so that block edges and refused runs are exercised."""
     with mock.patch.object(values_mod, "PARSER", parser), \
+            mock.patch.object(blocks_mod, "BLOCK_BYTES_MIN", 150 if small else blocks_mod.BLOCK_BYTES_MIN), \
+            mock.patch.object(blocks_mod, "BLOCK_BYTES_MAX", 150 if small else blocks_mod.BLOCK_BYTES_MAX), \
             mock.patch.object(values_mod, "BLOCK_CELLS", 40 if small else values_mod.BLOCK_CELLS), \
             mock.patch.object(values_mod, "CAREFUL_ROWS", 1 if small else values_mod.CAREFUL_ROWS), \
             warnings.catch_warnings():
@@ -178,6 +183,17 @@ def _damage(lines, kind, rng):
         cells[-1] = cells[-1][:-1]
     elif kind == "unquoted row":
         cells = [c.strip('"') for c in cells]
+    elif kind == "short and long":  # one field missing here, one too many on the next line
+        cells = cells[:-1]
+        nxt = i + 1 if i + 1 < len(lines) else i - 1
+        lines[nxt] = lines[nxt] + ',"5"'
+    elif kind == "CR before a delimiter":  # polars reads "1"<CR> as 1
+        cells[3] = cells[3] + "\r"
+    elif kind == "LF-only line":  # one line end without its CR
+        cells[-1] = cells[-1] + "\n" + lines[i + 1 if i + 1 < len(lines) else 1]
+    elif kind == "open quote at the end":  # on the last line, where polars' text ends
+        last = lines[-1].split(",")
+        lines[-1] = ",".join(last[:-1] + [last[-1][:-1]])
     elif kind == "every line short":  # a description column over nothing
         return [ln if j == 0 else ln.rsplit(",", 1)[0] for j, ln in enumerate(lines)]
     if kind not in ("blank lines", "console line"):
@@ -187,7 +203,8 @@ def _damage(lines, kind, rng):
 
 DAMAGE = ["none", "bad cell", "nan", "short line", "long line", "stray quote", "open quote",
           "quoted delimiter", "blank lines", "console line", "lone CR", "NUL", "bad time",
-          "unquoted row", "every line short", "cut last line"]
+          "unquoted row", "every line short", "cut last line", "short and long",
+          "CR before a delimiter", "LF-only line", "open quote at the end"]
 
 
 @pytest.mark.parametrize("kind", DAMAGE)
@@ -228,7 +245,8 @@ def test_the_fast_path_really_runs():
                            side_effect=AssertionError("read cell by cell")):
         df, meta = hv.read_perflog(io.BytesIO(data))
     assert df.shape == (300, 12)
-    assert df.to_numpy().flags.f_contiguous  # each column contiguous, as pandas keeps them
+    # each column contiguous, as pandas keeps them
+    assert all(df.iloc[:, j].to_numpy().flags.c_contiguous for j in range(df.shape[1]))
 
 
 SAMPLES = sorted(p for p in DATA.iterdir() if p.suffix in (".csv", ".tsv", ".txt"))

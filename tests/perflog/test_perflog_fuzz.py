@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import hvlab.perflog._blocks as blocks_mod
 import hvlab.perflog._values as values_mod
 from hvlab import PerfLogError, read_perflog
 
@@ -106,10 +107,13 @@ def test_mutated_logs_load_or_raise_perflogerror(case, errors):
 
 
 def _read_with(path_kind: str, data: bytes):
-    # "auto-small": blocks of ~3 lines and no cell-by-cell stop before single lines, so block
-    # edges and the halving of refused runs are compared too
+    # "auto-small": blocks of ~1-3 lines (polars' blocks and the runs within a block sent to
+    # the exact path) and no cell-by-cell stop before single lines, so block edges and the
+    # halving of refused runs are compared too
     small = path_kind == "auto-small"
     with mock.patch.object(values_mod, "PARSER", "auto" if small else path_kind), \
+            mock.patch.object(blocks_mod, "BLOCK_BYTES_MIN", 120 if small else blocks_mod.BLOCK_BYTES_MIN), \
+            mock.patch.object(blocks_mod, "BLOCK_BYTES_MAX", 120 if small else blocks_mod.BLOCK_BYTES_MAX), \
             mock.patch.object(values_mod, "BLOCK_CELLS", 30 if small else values_mod.BLOCK_CELLS), \
             mock.patch.object(values_mod, "CAREFUL_ROWS", 1 if small else values_mod.CAREFUL_ROWS):
         try:
