@@ -36,7 +36,7 @@ import os
 import numpy as np
 
 from hvlab.perflog import _values
-from hvlab.perflog._scan import _STAMP_LEN, KEEP_EXAMPLES, Scan, Stamps, Tally, scan_body
+from hvlab.perflog._scan import KEEP_EXAMPLES, STAMP_LEN, Scan, Stamps, Tally, scan_body
 
 # Bytes per block: an eighth of the body, at least 4 MiB and at most 24 MiB (under glibc's
 # largest mmap threshold, 32 MiB, so a freed block's memory is reused without fresh page
@@ -292,7 +292,7 @@ class _BlockReader:
             values = _trimmed(self.out, self.rows)
         cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype))
         stamps = Stamps(np.concatenate(self.fixed) if self.fixed
-                        else np.zeros((0, _STAMP_LEN), np.uint8),
+                        else np.zeros((0, STAMP_LEN), np.uint8),
                         cat(self.standard, bool), cat(self.other, object))
         self.tally.cut_line = self.cut_line
         scan = Scan(data_lines=cat(self.lines, np.int64), stamps=stamps,
@@ -328,10 +328,10 @@ def _fixed_stamps(column, pl) -> np.ndarray | None:
         arrow = arrow.combine_chunks()
     n = len(arrow)
     offsets = np.frombuffer(arrow.buffers()[1], np.int64)[arrow.offset:arrow.offset + n + 1]
-    if n == 0 or not (np.diff(offsets) == _STAMP_LEN).all():
+    if n == 0 or not (np.diff(offsets) == STAMP_LEN).all():
         return None
     data = np.frombuffer(arrow.buffers()[2], np.uint8)
-    fixed = data[offsets[0]:offsets[-1]].reshape(n, _STAMP_LEN)
+    fixed = data[offsets[0]:offsets[-1]].reshape(n, STAMP_LEN)
     digits = fixed[:, _DIGITS]
     if not (((digits >= 48) & (digits <= 57)).all() and (fixed[:, _SEP_AT] == _SEP).all()):
         return None

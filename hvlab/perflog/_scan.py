@@ -27,7 +27,7 @@ from hvlab.perflog._cells import MISSING, NUMERIC, classify, split_fields
 CHUNK_BYTES = 8 << 20
 KEEP_EXAMPLES = 20
 _QUOTE, _LF, _CR = 34, 10, 13
-_STAMP_LEN = 23  # MM/DD/YYYY HH:MM:SS.fff
+STAMP_LEN = 23  # MM/DD/YYYY HH:MM:SS.fff
 # cells joined by newlines, each a number (as `classify` accepts it) or blank (isspace)
 _CELL = (rb"(?:[ \t]*[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?)[ \t]*"
          rb"|[\t\x0b\x0c\r\x1c-\x1f \x85\xa0]*)")
@@ -298,7 +298,7 @@ def scan_body(fh, *, first_line_no: int, delim: bytes, ncols: int, extract=None,
         lay = Layout(start=start_c.cat(np.int64), end=end_c.cat(np.int64),
                      fields=fields_c.cat(np.int64), clean=clean_c.cat(bool))
     stamps = Stamps(np.concatenate(fixed_c.parts) if fixed_c.parts
-                    else np.zeros((0, _STAMP_LEN), np.uint8),
+                    else np.zeros((0, STAMP_LEN), np.uint8),
                     standard_c.cat(bool), stamps_c.cat(object))
     return Scan(data_lines=lines_c.cat(np.int64), stamps=stamps, blank_lines=blank,
                 other_lines=other, other_examples=other_examples,
@@ -421,7 +421,7 @@ def _stamps(chunk: bytes, arr: np.ndarray, starts, ends, delim: bytes):
     """(fixed, standard, other, plain) for the data lines (see `Stamps`); plain: the first
     field is quoted with no quote or delimiter inside and a delimiter or the line end after
     it, or unquoted with no quote at all."""
-    w = _STAMP_LEN
+    w = STAMP_LEN
     other = np.empty(len(starts), dtype=object)
     fixed = np.zeros((len(starts), w), np.uint8)
     good = np.zeros(len(starts), bool)

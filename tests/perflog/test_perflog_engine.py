@@ -194,6 +194,8 @@ def _damage(lines, kind, rng):
     elif kind == "open quote at the end":  # on the last line, where polars' text ends
         last = lines[-1].split(",")
         lines[-1] = ",".join(last[:-1] + [last[-1][:-1]])
+    elif kind == "letter-led line":  # not a data line (it starts with a letter), yet a
+        cells[0] = "X" * 23             # 23-character first field and all its numbers
     elif kind == "every line short":  # a description column over nothing
         return [ln if j == 0 else ln.rsplit(",", 1)[0] for j, ln in enumerate(lines)]
     if kind not in ("blank lines", "console line"):
@@ -204,7 +206,7 @@ def _damage(lines, kind, rng):
 DAMAGE = ["none", "bad cell", "nan", "short line", "long line", "stray quote", "open quote",
           "quoted delimiter", "blank lines", "console line", "lone CR", "NUL", "bad time",
           "unquoted row", "every line short", "cut last line", "short and long",
-          "CR before a delimiter", "LF-only line", "open quote at the end"]
+          "CR before a delimiter", "LF-only line", "open quote at the end", "letter-led line"]
 
 
 @pytest.mark.parametrize("kind", DAMAGE)
