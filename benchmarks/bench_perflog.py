@@ -18,7 +18,7 @@ Peak memory is the child process's peak resident set (Linux VmHWM, reset through
 /proc/self/clear_refs just before the read) minus its resident set before the read: it counts
 what polars and pyarrow allocate outside Python's heap, which tracemalloc would not see.
 
-Times are the best of three rounds (the readers interleaved, so a busy machine slows all of
+Times are the best of five rounds (the readers interleaved, so a busy machine slows all of
 them alike); memory is the largest of the rounds. The writer (``hv.write_perflog`` against
 ``DataFrame.to_csv`` on the wide frame, target at most 1.5x) and the Parquet conversion run
 in this process, best of two.
@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROUNDS = 3
+ROUNDS = 5
 MIB = 2**20
 ROOT = Path(__file__).resolve().parent.parent
 FILES = {"wide": (10_000, 1_000), "day": (86_400, 200)}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -109,6 +110,16 @@ def _next_block(fh, size: int) -> bytes:
     return fh.read(size + rest)
 
 
+@dataclass
+class _Parsed:
+    """polars' reading of one block (`_BlockReader.parse`)."""
+
+    values: np.ndarray   # (rows, columns - 1), column-major, NaN where polars has a null
+    stamps: np.ndarray   # (rows, 23) uint8
+    nulls: int           # missing cells
+    last_nulls: int      # of them, in the last column
+
+
 class _BlockReader:
     """Reads blocks, in file order, into a growing column-major values array and merges their
     scans. `parse` runs in worker threads, the rest in the reading thread."""
@@ -168,80 +179,62 @@ class _BlockReader:
             piece = arr[lo:lo + _CHECK_BYTES]
             yield lo, piece, scratch[:len(piece)]
 
-    def take(self, block: bytes, n_lines: int | None, frame) -> None:
-        """Read the next block: polars' reading (`frame`, from `parse`) where it passes every
+    def take(self, block: bytes, n_lines: int | None, parsed: "_Parsed | None") -> None:
+        """Read the next block: polars' reading (`parsed`, from `parse`) where it passes every
         check of the module docstring, else the exact scan and parse."""
         self.read_bytes += len(block)
-        stamps = self._checked(block, frame, n_lines)
-        if stamps is None or not self._copy(block, frame):
+        if parsed is None or not self._agrees(block, parsed, n_lines):
             self._exact(block)
             return
-        n = frame.height
+        n = parsed.values.shape[0]
+        self._room(n)[:] = parsed.values
+        self.tally.missing += parsed.nulls
+        self.tally.numeric += n * self.k - parsed.nulls
         self.rows += n
         self.lines.append(np.arange(self.line_no, self.line_no + n, dtype=np.int64))
         self.line_no += n
-        self.fixed.append(stamps)
+        self.fixed.append(parsed.stamps)
         self.standard.append(np.ones(n, bool))
         self.other.append(np.empty(n, dtype=object))
 
-    def parse(self, block: bytes):
-        """polars' frame of `block`, or None where polars refuses it."""
+    def parse(self, block: bytes) -> "_Parsed | None":
+        """What polars makes of `block`: its numbers as a column-major array (nulls as NaN),
+        its stamps and null counts; None where polars refuses the block or a row's first
+        field is no PDH timestamp. Runs in a worker thread; polars' frame is dropped here, so
+        a parsed block waiting its turn holds one copy of its numbers."""
         pl = self.pl
         try:
-            return pl.read_csv(block, has_header=False, separator=self.delim, quote_char='"',
-                               schema=self.schema, null_values=[" "], encoding="utf8-lossy",
-                               raise_if_empty=False)
+            frame = pl.read_csv(block, has_header=False, separator=self.delim, quote_char='"',
+                                schema=self.schema, null_values=[" "], encoding="utf8-lossy",
+                                raise_if_empty=False)
         except (pl.exceptions.PolarsError, pl.exceptions.PanicException, ValueError,
                 OverflowError):
             # refused (a panic too: polars 2.1 can panic on some stray quotes, depending on
             # how it splits the text between its threads)
             return None
-
-    def _checked(self, block: bytes, frame, n_lines) -> np.ndarray | None:
-        """The stamps (rows, 23) of polars' `frame` of `block` where it passes the checks that
-        need the frame (module docstring), else None."""
-        if frame is None or frame.height != n_lines or frame.width != self.ncols:
+        if frame.width != self.ncols:
             return None
-        stamps = _fixed_stamps(frame.to_series(0), self.pl)
+        stamps = _fixed_stamps(frame.to_series(0), pl)
         if stamps is None:
             return None
-        if frame.to_series(self.ncols - 1).null_count():
+        counts = frame.null_count().row(0)
+        return _Parsed(values=frame.drop("f0").to_numpy(order="fortran"), stamps=stamps,
+                       nulls=int(sum(counts)), last_nulls=int(counts[-1]))
+
+    def _agrees(self, block: bytes, parsed: "_Parsed", n_lines: int | None) -> bool:
+        """The checks of the module docstring that need polars' reading."""
+        n = parsed.values.shape[0]
+        if n != n_lines:
+            return False
+        if parsed.last_nulls:
             delims = 0
             for _, piece, low in self._pieces(np.frombuffer(block, np.uint8)):
                 delims += int(np.count_nonzero(np.equal(piece, self.bdelim[0], out=low)))
-            if delims != n_lines * (self.ncols - 1):
-                return None  # a line with fewer fields than the header
-        return stamps
-
-    def _copy(self, block: bytes, frame) -> bool:
-        """Copy polars' numbers into the values array (nulls as NaN) and count the cells;
-        False (nothing counted) where a NaN is no null: a "nan" cell, not a number here."""
-        n = frame.height
-        values = self._room(n)
-        nulls = 0
-        for j in range(1, self.ncols):
-            column = frame.to_series(j)
-            missing = column.null_count()
-            if not missing:
-                values[:, j - 1] = column.to_numpy()  # zero-copy view of polars' buffer
-                continue
-            # the value buffer as it is (whatever sits under a null) and NaN at the nulls:
-            # one copy instead of polars' NaN-filled array and a second copy
-            arrow = column.to_arrow()
-            if hasattr(arrow, "combine_chunks"):
-                arrow = arrow.combine_chunks()
-            validity, data = arrow.buffers()[:2]
-            values[:, j - 1] = np.frombuffer(data, np.float64, count=n, offset=arrow.offset * 8)
-            valid = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little",
-                                  count=n + arrow.offset)[arrow.offset:]
-            values[valid == 0, j - 1] = np.nan
-            nulls += missing
-        if (b"a" in block or b"A" in block) and \
-                int(np.count_nonzero(np.isnan(values))) != nulls:
-            return False
-        self.tally.missing += nulls
-        self.tally.numeric += n * self.k - nulls
-        return True
+            if delims != n * (self.ncols - 1):
+                return False  # a line with fewer fields than the header
+        # polars reads "nan" as NaN, a bad cell here: every NaN must be a null
+        return not (b"a" in block or b"A" in block) or \
+            int(np.count_nonzero(np.isnan(parsed.values))) == parsed.nulls
 
     def _exact(self, block: bytes) -> None:
         """The block scanned and parsed as the layout path does."""
