@@ -84,6 +84,7 @@ def read_all_fields(src, body_offset: int, *, first_line_no: int, ncols: int, bd
             if queue and (len(queue) > _IN_FLIGHT - 1 or not block):
                 done, lines, job = queue.popleft()
                 reader.take(done, lines, job.result() if job is not None else None)
+                del done, job  # (its bytes and numbers go before the next block is read)
             if not block and not queue:
                 break
     finally:
