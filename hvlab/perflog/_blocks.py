@@ -1,6 +1,6 @@
 """Reading every field of a PDH body: polars on whole blocks, the exact scan where it must.
 
-The body is read in blocks of about `BLOCK_BYTES` that end at a line end. Each block goes
+The body is read in blocks (see `BLOCK_BYTES_MAX`) that end at a line end. Each block goes
 whole to polars (the timestamp as text, every counter as a number), and polars' result is kept
 only where it provably agrees with what the exact scan (`_scan.scan_body`) and the
 cell-by-cell parser (`_scan.Tally.careful_row`) make of the block:
@@ -39,12 +39,13 @@ import numpy as np
 from hvlab.perflog import _values
 from hvlab.perflog._scan import KEEP_EXAMPLES, STAMP_LEN, Scan, Stamps, Tally, scan_body
 
-# Bytes per block: an eighth of the body, at least 4 MiB and at most 24 MiB (under glibc's
-# largest mmap threshold, 32 MiB, so a freed block's memory is reused without fresh page
-# faults). polars splits a block between its threads: blocks of 2 MiB parse about 1.8x
-# slower than 24 MiB ones here; two blocks are in memory at a time (one parsed by polars
-# while the previous one is checked and copied), so smaller blocks of a small file keep the
-# peak memory near the frame's own size.
+# Bytes per block: a twelfth of the body, at least 4 MiB and at most 24 MiB. polars splits a
+# block between its threads, and each call costs a few ms per thousand columns: blocks of
+# 2 MiB parse about 1.8x slower than 24 MiB ones here. Two blocks are parsed at a time, each
+# held as text, as polars' frame and as numbers while it is converted (about 5.4 blocks'
+# worth of bytes in all), so blocks of a twelfth keep the peak near twice the frame
+# (benchmarks/bench_perflog.py: 2.2x on the wide log, 1.9x on the day-long one; an eighth
+# gave 2.4x on both).
 BLOCK_BYTES_MAX = 24 << 20
 BLOCK_BYTES_MIN = 4 << 20
 _IN_FLIGHT = 2  # blocks polars parses at a time
@@ -73,7 +74,7 @@ def read_all_fields(src, body_offset: int, *, first_line_no: int, ncols: int, bd
     try:
         size = _remaining(fh)
         reader = _BlockReader(ncols, bdelim, dtype, errors, first_line_no, size)
-        block_bytes = min(BLOCK_BYTES_MAX, max(BLOCK_BYTES_MIN, size // 8))
+        block_bytes = min(BLOCK_BYTES_MAX, max(BLOCK_BYTES_MIN, size // 12))
         queue = deque()
         while not reader.tally.must_stop:
             block = _next_block(fh, block_bytes)
