@@ -38,6 +38,7 @@ import numpy as np
 
 from hvlab.perflog import _values
 from hvlab.perflog._scan import KEEP_EXAMPLES, STAMP_LEN, Scan, Stamps, Tally, scan_body
+from hvlab.perflog._times import STAMP_DIGITS, STAMP_SEPARATORS
 
 # Bytes per block: a twelfth of the body, at least 4 MiB and at most 24 MiB. polars splits a
 # block between its threads, and each call costs a few ms per thousand columns: blocks of
@@ -50,11 +51,10 @@ BLOCK_BYTES_MAX = 24 << 20
 BLOCK_BYTES_MIN = 4 << 20
 _IN_FLIGHT = 2  # blocks polars parses at a time
 _CHECK_BYTES = 4 << 20  # bytes of a block compared at a time (a small scratch array)
-_LF, _CR, _QUOTE = 10, 13, 34
-# _times._pdh_times' layout of a stamp: where its digits and separators are
-_DIGITS = np.array([0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22])
-_SEP_AT = np.array([2, 5, 10, 13, 16, 19])
-_SEP = np.frombuffer(b"// ::.", np.uint8)
+_LF, _CR = 10, 13
+# where a PDH stamp has its digits and separators, as _times._pdh_times reads it
+_SEP_AT = np.array(list(STAMP_SEPARATORS))
+_SEP = np.frombuffer("".join(STAMP_SEPARATORS.values()).encode(), np.uint8)
 
 
 def read_all_fields(src, body_offset: int, *, first_line_no: int, ncols: int, bdelim: bytes,
@@ -327,7 +327,7 @@ def _fixed_stamps(column, pl) -> np.ndarray | None:
         return None
     data = np.frombuffer(arrow.buffers()[2], np.uint8)
     fixed = data[offsets[0]:offsets[-1]].reshape(n, STAMP_LEN)
-    digits = fixed[:, _DIGITS]
+    digits = fixed[:, STAMP_DIGITS]
     if not (((digits >= 48) & (digits <= 57)).all() and (fixed[:, _SEP_AT] == _SEP).all()):
         return None
     return fixed.copy()

@@ -11,8 +11,9 @@ from hvlab.perflog._cells import PerfLogError
 
 _STAMP_FORMATS = ("%m/%d/%Y %H:%M:%S.%f", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
                   "%m/%d/%Y %I:%M:%S %p", "ISO8601")
-_DIGITS = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
-_SEPARATORS = {2: "/", 5: "/", 10: " ", 13: ":", 16: ":", 19: "."}
+# where ``MM/DD/YYYY HH:MM:SS.fff`` has its digits and its separators (also used by _blocks)
+STAMP_DIGITS = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
+STAMP_SEPARATORS = {2: "/", 5: "/", 10: " ", 13: ":", 16: ":", 19: "."}
 
 
 def _pdh_times(fixed: np.ndarray, standard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -26,9 +27,9 @@ def _pdh_times(fixed: np.ndarray, standard: np.ndarray) -> tuple[np.ndarray, np.
     if not len(cand):
         return parsed, ok
     a = fixed[cand]
-    d = a[:, _DIGITS].astype(np.int64) - 48
+    d = a[:, STAMP_DIGITS].astype(np.int64) - 48
     good = ((d >= 0) & (d <= 9)).all(axis=1)
-    for col, ch in _SEPARATORS.items():
+    for col, ch in STAMP_SEPARATORS.items():
         good &= a[:, col] == ord(ch)
     mon = d[:, 0] * 10 + d[:, 1]
     day = d[:, 2] * 10 + d[:, 3]
