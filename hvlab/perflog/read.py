@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 
 from hvlab.perflog import _values
+from hvlab.perflog._blocks import read_all_fields
 from hvlab.perflog._cells import PerfLogError, PerfLogWarning, split_fields
 from hvlab.perflog._colindex import unique_columns
 from hvlab.perflog._encoding import (CodepageGuess, certain, choose_codepage, looks_utf16,
                                      normalise, sniff_bom)
 from hvlab.perflog._longform import is_longform_header, read_longform
-from hvlab.perflog._blocks import read_all_fields
 from hvlab.perflog._scan import scan_body
 from hvlab.perflog._times import interval_s, time_index
 from hvlab.perflog.blg import looks_like_blg, read_blg
