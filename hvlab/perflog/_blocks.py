@@ -293,7 +293,7 @@ class _BlockReader:
         scan = Scan(data_lines=cat(self.lines, np.int64), stamps=stamps,
                     blank_lines=self.blank, other_lines=self.other_lines,
                     other_examples=self.other_examples, ascii=self.ascii, utf8=self.utf8,
-                    nonascii_sample=bytes(self.sample[:65536 + 4096]),
+                    nonascii_sample=bytes(self.sample),
                     unterminated=self.unterminated, cut_line=self.cut_line,
                     cut_dropped=self.cut_dropped)
         return scan, values, self.tally
@@ -302,8 +302,8 @@ class _BlockReader:
 def _trimmed(out: np.ndarray, rows: int) -> np.ndarray:
     """The first `rows` rows of the column-major array `out`. Where the row count was guessed
     high by at most a tenth, a view (each column still contiguous, spaced as allocated);
-    otherwise the columns are moved together in place, so the unused rows cost no memory
-    beyond the allocation itself and no second array is made."""
+    otherwise the columns are moved together in place (one pass over the values, no second
+    array: the unused rows at the end stay allocated but untouched)."""
     if rows >= 0.9 * len(out):
         return out[:rows]
     n_alloc, k = out.shape
