@@ -303,7 +303,7 @@ def _trimmed(out: np.ndarray, rows: int) -> np.ndarray:
     """The first `rows` rows of the column-major array `out`. Where the row count was guessed
     high by at most a tenth, a view (each column still contiguous, spaced as allocated);
     otherwise the columns are moved together in place (one pass over the values, no second
-    array: the unused rows at the end stay allocated but untouched)."""
+    array; the end of the allocation stays allocated, unused)."""
     if rows >= 0.9 * len(out):
         return out[:rows]
     n_alloc, k = out.shape
