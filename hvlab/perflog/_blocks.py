@@ -11,9 +11,12 @@ cell-by-cell parser (`_scan.Tally.careful_row`) make of the block:
   (``"1"<CR>,`` reads as 1) where the cell-by-cell parser sees text;
 - polars raised nothing: it refuses a cell that is not a number, a field with a stray quote,
   and a line with more fields than the header;
-- one row per line end (a quote left open would join lines), and every row's first field is a
-  timestamp in PDH's 23-character ``MM/DD/YYYY HH:MM:SS.fff`` form: so every line is a data
-  line (no blank line, no console message) and its first field is what the scan would cut;
+- one row per line end (a quote left open would join lines), and every line starts with a
+  quoted timestamp in PDH's 23-character ``MM/DD/YYYY HH:MM:SS.fff`` form and a delimiter,
+  byte for byte what polars read as the first field: so every line is a data line (no blank
+  line, no console message) and its first field is what the scan would cut (polars takes
+  quotes inside a text field as toggles: ``""1"2/31/2013 ...`` reads as ``12/31/2013 ...``,
+  where the cell-by-cell parser keeps the field as written);
 - the last line holds an even number of quotes (polars closes a quote left open at the end of
   its text, where the cell-by-cell parser reads the field as text);
 - no line has fewer fields than the header: polars fills the missing fields of a short line
@@ -51,7 +54,7 @@ BLOCK_BYTES_MAX = 24 << 20
 BLOCK_BYTES_MIN = 4 << 20
 _IN_FLIGHT = 2  # blocks polars parses at a time
 _CHECK_BYTES = 4 << 20  # bytes of a block compared at a time (a small scratch array)
-_LF, _CR = 10, 13
+_LF, _CR, _QUOTE = 10, 13, 34
 # where a PDH stamp has its digits and separators, as _times._pdh_times reads it
 _SEP_AT = np.array(list(STAMP_SEPARATORS))
 _SEP = np.frombuffer("".join(STAMP_SEPARATORS.values()).encode(), np.uint8)
@@ -79,12 +82,12 @@ def read_all_fields(src, body_offset: int, *, first_line_no: int, ncols: int, bd
         while not reader.tally.must_stop:
             block = _next_block(fh, block_bytes)
             if block:
-                lines = reader.line_ends(block)
-                queue.append((block, lines, pool.submit(reader.parse, block)
-                              if lines is not None else None))
+                starts = reader.line_starts(block)
+                queue.append((block, starts, pool.submit(reader.parse, block)
+                              if starts is not None else None))
             if queue and (len(queue) > _IN_FLIGHT - 1 or not block):
-                done, lines, job = queue.popleft()
-                reader.take(done, lines, job.result() if job is not None else None)
+                done, starts, job = queue.popleft()
+                reader.take(done, starts, job.result() if job is not None else None)
                 del done, job  # (its bytes and numbers go before the next block is read)
             if not block and not queue:
                 break
@@ -147,10 +150,10 @@ class _BlockReader:
         self._scratch = {}  # thread -> bool work array of _CHECK_BYTES
 
     # -- one block ---------------------------------------------------------------------------
-    def line_ends(self, block: bytes) -> int | None:
-        """The number of lines of `block` where polars may read it: ASCII, ending with a line
-        end, no control byte but the line ends (LF or CR LF throughout), an even number of
-        quotes on the last line. None otherwise."""
+    def line_starts(self, block: bytes) -> np.ndarray | None:
+        """Where each line of `block` starts, where polars may read it: ASCII, ending with a
+        line end, no control byte but the line ends (LF or CR LF throughout), an even number
+        of quotes on the last line. None otherwise."""
         if not block.endswith(b"\n") or not block.isascii():
             return None
         last = block[block.rfind(b"\n", 0, len(block) - 1) + 1:]
@@ -169,8 +172,15 @@ class _BlockReader:
             if len(ctrl) % 2 or not ((ctrl[0::2] == _CR).all() and (ctrl[1::2] == _LF).all()
                                      and (where[1::2] - where[0::2] == 1).all()):
                 return None
-            return len(ctrl) // 2
-        return len(ctrl) if (ctrl == _LF).all() else None
+            ends = where[1::2]
+        elif (ctrl == _LF).all():
+            ends = where
+        else:
+            return None
+        starts = np.empty(len(ends), np.int64)
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+        return starts
 
     def _pieces(self, arr: np.ndarray):
         """(offset, piece, bool work array of its length) over `arr` in _CHECK_BYTES pieces."""
@@ -181,11 +191,11 @@ class _BlockReader:
             piece = arr[lo:lo + _CHECK_BYTES]
             yield lo, piece, scratch[:len(piece)]
 
-    def take(self, block: bytes, n_lines: int | None, parsed: "_Parsed | None") -> None:
+    def take(self, block: bytes, starts: np.ndarray | None, parsed: "_Parsed | None") -> None:
         """Read the next block: polars' reading (`parsed`, from `parse`) where it passes every
         check of the module docstring, else the exact scan and parse."""
         self.read_bytes += len(block)
-        if parsed is None or not self._agrees(block, parsed, n_lines):
+        if parsed is None or starts is None or not self._agrees(block, parsed, starts):
             self._exact(block)
             return
         n = parsed.values.shape[0]
@@ -223,10 +233,20 @@ class _BlockReader:
         return _Parsed(values=frame.drop("f0").to_numpy(order="fortran"), stamps=stamps,
                        nulls=int(sum(counts)), last_nulls=int(counts[-1]))
 
-    def _agrees(self, block: bytes, parsed: "_Parsed", n_lines: int | None) -> bool:
+    def _agrees(self, block: bytes, parsed: "_Parsed", starts: np.ndarray) -> bool:
         """The checks of the module docstring that need polars' reading."""
         n = parsed.values.shape[0]
-        if n != n_lines:
+        if n != len(starts):
+            return False
+        # each line starts with its stamp quoted and then a delimiter, byte for byte as polars
+        # read it: polars also takes quotes inside a text field as toggles (""1"2/31/...
+        # reads as 12/31/...), where the cell-by-cell parser keeps such a field as it is
+        arr = np.frombuffer(block, np.uint8)
+        head = arr[np.minimum(starts[:, None] + np.arange(STAMP_LEN + 3), len(arr) - 1)]
+        after = self.bdelim[0] if self.ncols > 1 else (_CR if arr[-2] == _CR else _LF)
+        if not ((head[:, 0] == _QUOTE).all() and (head[:, STAMP_LEN + 1] == _QUOTE).all()
+                and (head[:, STAMP_LEN + 2] == after).all()
+                and (head[:, 1:STAMP_LEN + 1] == parsed.stamps).all()):
             return False
         if parsed.last_nulls:
             delims = 0

@@ -194,6 +194,8 @@ def _damage(lines, kind, rng):
     elif kind == "open quote at the end":  # on the last line, where polars' text ends
         last = lines[-1].split(",")
         lines[-1] = ",".join(last[:-1] + [last[-1][:-1]])
+    elif kind == "quote-toggled stamp":  # polars reads ""0"1/05/... as 01/05/... (found by
+        cells[0] = '""' + cells[0][1] + '"' + cells[0][2:]  # a longer fuzz run)
     elif kind == "letter-led line":  # not a data line (it starts with a letter), yet a
         cells[0] = "X" * 23             # 23-character first field and all its numbers
     elif kind == "every line short":  # a description column over nothing
@@ -206,7 +208,8 @@ def _damage(lines, kind, rng):
 DAMAGE = ["none", "bad cell", "nan", "short line", "long line", "stray quote", "open quote",
           "quoted delimiter", "blank lines", "console line", "lone CR", "NUL", "bad time",
           "unquoted row", "every line short", "cut last line", "short and long",
-          "CR before a delimiter", "LF-only line", "open quote at the end", "letter-led line"]
+          "CR before a delimiter", "LF-only line", "open quote at the end", "letter-led line",
+          "quote-toggled stamp"]
 
 
 @pytest.mark.parametrize("kind", DAMAGE)
