@@ -452,7 +452,8 @@ def _zone_evidence(sample: bytes) -> tuple[bytes | None, int | None]:
     m = _HEADER_ZONE.match(first.lstrip())
     if not m:
         return None, None
-    return m.group(1), int(m.group(2))
+    digits = m.group(2)  # (a damaged header can hold more digits than int() converts)
+    return m.group(1), int(digits) if len(digits) <= 7 else None
 
 
 def _zone_bonus(page: str, zone: bytes | None, bias: int | None) -> float:

@@ -554,9 +554,12 @@ def parse_header_cell(cell: str, warnings: list) -> tuple:
         warnings.append("the header has no time zone (typeperf console output): times are "
                         "the host's wall clock without a zone; pass tz= to localise")
         return version, None, None, False
-    timezone, bias = m.group(3), int(m.group(4))
-    if abs(bias) >= 24 * 60:
-        warnings.append(f"the header bias {bias} min is not a time-zone offset; times are "
+    timezone, digits = m.group(3), m.group(4)
+    # (a damaged header can hold thousands of digits, more than int() converts)
+    bias = int(digits) if len(digits) <= 7 else None
+    if bias is None or abs(bias) >= 24 * 60:
+        shown = digits if len(digits) <= 12 else f"{digits[:10]}... ({len(digits)} digits)"
+        warnings.append(f"the header bias {shown} min is not a time-zone offset; times are "
                         "left without a zone")
         return version, None, None, False
     return version, timezone, bias, True

@@ -150,6 +150,20 @@ def test_tz_overrides_bias_and_says_when_they_disagree():
         hv.read_perflog(DATA / "perflog_es_cp1252.csv", tz="Mars/Olympus")
 
 
+def test_a_bias_of_thousands_of_digits_is_no_offset():
+    """A damaged header's bias too long for int() (found by a fuzz run: a 20,004-digit bias
+    raised ValueError from int()) is reported like any other impossible bias."""
+    data = (f'"(PDH-CSV 4.0) (W. Europe Standard Time)({"9" * 20_004})","\\\\H\\O\\c"\r\n'
+            '"01/05/2026 00:00:00.000","1"\r\n').encode()
+    df, meta = hv.read_perflog(io.BytesIO(data))
+    assert meta["bias_min"] is None and df.index.tz is None
+    assert any("is not a time-zone offset" in w and "20004 digits" in w
+               for w in meta["warnings"])
+    head = b'"(PDH-CSV 4.0) (\xc2\xe0\xf8)(' + b"9" * 20_004 + b')","\\\\H\\O\\c"\r\n'
+    df, meta = hv.read_perflog(io.BytesIO(head + b'"01/05/2026 00:00:00.000","1"\r\n'))
+    assert df.shape == (1, 1)  # a non-ASCII header takes the code-page guess as well
+
+
 def test_typeperf_console_capture():
     df, meta = read("typeperf_console.txt")
     assert meta["format"] == "typeperf-console"
