@@ -24,7 +24,9 @@ from hvlab.perflog.vocabulary import LEVELS
 
 __all__ = ["CounterPath", "parse_counter_path"]
 
-_INDEX = re.compile(r"(.*)#(\d+)", re.S)
+# PerfMon's "#1", "#2"... after a repeated instance name; a longer run of digits (a damaged
+# log can hold thousands, more than int() converts) is part of the name
+_INDEX = re.compile(r"(.*)#(\d{1,9})", re.S)
 
 
 @dataclass(frozen=True)

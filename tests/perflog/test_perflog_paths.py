@@ -60,6 +60,14 @@ def test_instance_parts(instance, parent, name, index):
     assert p.instance == instance
 
 
+def test_an_index_of_thousands_of_digits_is_part_of_the_name():
+    """A damaged log (found by a fuzz run) can put thousands of digits after "#": more than
+    int() converts. They stay in the name, with no index and no ValueError."""
+    instance = "x#" + "9" * 5000
+    p = CounterPath(host="H", object="O", instance=instance, counter="C")
+    assert (p.instance_name, p.index) == (instance, None)
+
+
 @pytest.mark.parametrize("text, words", [
     (r"\\HV01", "no \\Object\\Counter"),
     (r"\\\Memory\Available MBytes", "host name"),
