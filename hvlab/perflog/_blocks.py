@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -184,8 +185,6 @@ class _BlockReader:
 
     def _pieces(self, arr: np.ndarray):
         """(offset, piece, bool work array of its length) over `arr` in _CHECK_BYTES pieces."""
-        import threading
-
         scratch = self._scratch.setdefault(threading.get_ident(), np.empty(_CHECK_BYTES, bool))
         for lo in range(0, len(arr), _CHECK_BYTES):
             piece = arr[lo:lo + _CHECK_BYTES]
